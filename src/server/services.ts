@@ -1,0 +1,4 @@
+/** Every service the daemon starts, in start order. Each part of the daemon adds its factory here. */
+import type { ServiceFactory } from './service.js';
+
+export const serviceFactories: { name: string; load: () => Promise<ServiceFactory> }[] = [];

@@ -1,0 +1,141 @@
+/**
+ * The one mailbox store. SMTP delivery, IMAP, POP3 and migration all go through it, so
+ * quota, the archive copy (later) and change notification happen in one place.
+ *
+ * Folder names here are IMAP names in UTF-8 with "." as the hierarchy separator
+ * ("INBOX", "Sent", "Projects.2024", "受信トレイ.重要"). Only store/ knows how they map to
+ * Maildir++ directories (modified UTF-7, "." prefix).
+ */
+import type { Readable } from 'node:stream';
+
+export interface MailboxRef {
+  /** Canonical account address (lower-case), e.g. "alice@example.com". */
+  user: string;
+  /** IMAP folder name, "INBOX" for the inbox. */
+  folder: string;
+}
+
+/** Where a message entered; tagged on every delivery for logs, archive and metrics. */
+export type DeliverySource = 'smtp' | 'submission' | 'imap-append' | 'migrate' | 'local';
+
+export interface DeliverOptions {
+  source: DeliverySource;
+  /** System flags (\\Seen …) and keywords to set on the stored message. */
+  flags?: readonly string[];
+  /** IMAP INTERNALDATE; default now. */
+  internalDate?: Date;
+  /** Text prepended to the message (Return-Path, Received …), already CRLF-terminated. */
+  prepend?: string;
+  /** Skip the quota check (migration may choose to report instead of refusing). */
+  ignoreQuota?: boolean;
+  /** Upper bound for the body size in bytes; larger bodies fail with code 'too-large' and leave nothing behind. */
+  maxSize?: number;
+}
+
+export interface Delivered {
+  ref: MailboxRef;
+  uid: number;
+  uidValidity: number;
+  size: number;
+  /** Maildir base file name (unique id), for logs and the migration journal. */
+  id: string;
+}
+
+export interface FolderInfo {
+  name: string;
+  /** \\Sent, \\Drafts, \\Trash, \\Junk, \\Archive where applicable. */
+  specialUse?: string;
+  subscribed: boolean;
+  hasChildren: boolean;
+  /** \\Noselect for a parent that exists only by implication. */
+  selectable: boolean;
+}
+
+export interface MessageMeta {
+  uid: number;
+  /** Maildir base name (without :2,flags). */
+  id: string;
+  size: number;
+  internalDate: Date;
+  /** System flags (\\Seen, \\Answered, \\Flagged, \\Deleted, \\Draft) and keywords. */
+  flags: string[];
+  /** CONDSTORE mod-sequence of the last change to this message. */
+  modseq: number;
+}
+
+export interface MailboxStatus {
+  uidValidity: number;
+  uidNext: number;
+  messages: number;
+  unseen: number;
+  recent: number;
+  highestModseq: number;
+}
+
+export type FlagOp = 'set' | 'add' | 'remove';
+
+/**
+ * A snapshot of one folder, refreshed on demand. IMAP keeps one per selected session and
+ * calls refresh() to learn what other sessions and deliveries changed.
+ */
+export interface MailboxView {
+  readonly ref: MailboxRef;
+  readonly uidValidity: number;
+  status(): MailboxStatus;
+  /** Messages in UID order as of the last refresh. */
+  messages(): readonly MessageMeta[];
+  /** Re-reads the directory; returns what changed since the last refresh. */
+  refresh(): Promise<ViewChanges>;
+  /** The message bytes as stored (CRLF line ends). */
+  read(uid: number, range?: { start: number; end?: number }): Readable;
+  readAll(uid: number): Promise<Buffer>;
+  setFlags(uids: readonly number[], op: FlagOp, flags: readonly string[]): Promise<MessageMeta[]>;
+  /** Removes the given messages (EXPUNGE / POP3 DELE at QUIT); returns the UIDs removed. */
+  expunge(uids: readonly number[]): Promise<number[]>;
+  /** Copies into another folder of the same user; returns [sourceUid, targetUid] pairs. */
+  copyTo(
+    uids: readonly number[],
+    folder: string,
+  ): Promise<{ uidValidity: number; pairs: [number, number][] }>;
+  close(): void;
+}
+
+export interface ViewChanges {
+  added: MessageMeta[];
+  expunged: number[];
+  flagsChanged: MessageMeta[];
+}
+
+export type StoreEvent =
+  | { type: 'delivered'; ref: MailboxRef; uid: number }
+  | { type: 'flags'; ref: MailboxRef; uids: number[] }
+  | { type: 'expunged'; ref: MailboxRef; uids: number[] }
+  | { type: 'folders'; user: string };
+
+/** In-process notification; wakes IMAP IDLE and lets sessions refresh. Cross-process changes are found by refresh(). */
+export interface ChangeBus {
+  subscribe(user: string, listener: (e: StoreEvent) => void): () => void;
+  publish(e: StoreEvent): void;
+}
+
+export interface QuotaUsage {
+  usedBytes: number;
+  messages: number;
+  /** 0 = unlimited. */
+  limitBytes: number;
+}
+
+export interface Store {
+  /** Writes the body once per target: tmp/, fsync, rename to new/ (cur/ when flags are set), fsync the directory. */
+  deliver(to: readonly MailboxRef[], body: Readable, opts: DeliverOptions): Promise<Delivered[]>;
+  open(ref: MailboxRef, opts?: { readOnly?: boolean }): Promise<MailboxView>;
+  listFolders(user: string): Promise<FolderInfo[]>;
+  createFolder(user: string, folder: string, specialUse?: string): Promise<void>;
+  deleteFolder(user: string, folder: string): Promise<void>;
+  renameFolder(user: string, from: string, to: string): Promise<void>;
+  subscribe(user: string, folder: string, on: boolean): Promise<void>;
+  /** Creates INBOX and the special-use folders if missing. */
+  ensureUser(user: string): Promise<void>;
+  quota(user: string): Promise<QuotaUsage>;
+  readonly changes: ChangeBus;
+}
