@@ -6,6 +6,7 @@ import { openDirectory } from '../directory/open.js';
 import { Resolver } from '../dns/resolver.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from './observe/logger.js';
+import { openQueue } from './queue/open.js';
 import type { BoundAddress, DaemonContext, Service } from './service.js';
 import { serviceFactories } from './services.js';
 import { TlsManager } from './tls.js';
@@ -28,9 +29,19 @@ export class Daemon {
     for (const note of config.notes) log.info(note);
     const directory = await openDirectory(config);
     const store = await openStore(config, directory);
+    const queue = await openQueue(config);
     const tls = new TlsManager(config.tls);
     const resolver = new Resolver({ servers: config.dns.servers, timeout: config.dns.timeout });
-    const ctx: DaemonContext = { config, log, store, directory, tls, resolver, events: new EventEmitter() };
+    const ctx: DaemonContext = {
+      config,
+      log,
+      store,
+      directory,
+      queue,
+      tls,
+      resolver,
+      events: new EventEmitter(),
+    };
     ctx.events.setMaxListeners(100);
     tls.watchFiles((r) =>
       r.ok
@@ -47,6 +58,7 @@ export class Daemon {
     } catch (e) {
       await Promise.allSettled(services.map((s) => s.stop(0)));
       tls.close();
+      await queue.close();
       await directory.close();
       throw e;
     }
@@ -87,10 +99,11 @@ export class Daemon {
 
   /** SIGTERM: stop accepting, let transactions finish, close everything. */
   async stop(deadlineMs = 10_000): Promise<void> {
-    const { log, tls, directory } = this.ctx;
+    const { log, tls, directory, queue } = this.ctx;
     log.info('stopping');
     await Promise.allSettled([...this.services].reverse().map((s) => s.stop(deadlineMs)));
     tls.close();
+    await queue.close();
     await directory.close();
     log.info('stopped');
     log.flush?.();

@@ -9,6 +9,7 @@ import type { Directory } from '../directory/directory.js';
 import type { Resolver } from '../dns/resolver.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from './observe/logger.js';
+import type { OutboundQueue } from './queue/queue.js';
 import type { TlsManager } from './tls.js';
 
 export interface DaemonContext {
@@ -18,6 +19,8 @@ export interface DaemonContext {
   directory: Directory;
   tls: TlsManager;
   resolver: Resolver;
+  /** Durable outbound spool; the queue runner service delivers from it. */
+  queue: OutboundQueue;
   /** Daemon-wide events ("auth-failure", "message", "connection" …) for metrics and later bans. */
   events: EventEmitter;
 }

@@ -1,5 +1,5 @@
 /** The daemon's structured log (pino): one JSON line per event, to stderr or a file. */
-import { type Logger, pino } from 'pino';
+import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
