@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'unreachable'
   | 'storage'
   | 'quota'
+  | 'too-large'
   | 'verify-failed'
   | 'bug';
 
@@ -37,6 +38,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   unreachable: ExitCode.unreachable,
   storage: ExitCode.config,
   quota: ExitCode.usage,
+  'too-large': ExitCode.usage,
   'verify-failed': ExitCode.verifyFailed,
   bug: ExitCode.bug,
 };
