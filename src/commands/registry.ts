@@ -1,4 +1,8 @@
 /** Every registered command. Only commands that really work are listed here. */
-import type { Register } from './context.js';
 
-export const registry: Register[] = [];
+import { register as accounts } from './accounts.js';
+import { register as aliases } from './aliases.js';
+import type { Register } from './context.js';
+import { register as domains } from './domains.js';
+
+export const registry: Register[] = [domains, accounts, aliases];
