@@ -17,7 +17,8 @@ export const size = (def: string) =>
         return z.NEVER;
       }
       return n;
-    });
+    })
+    .meta({ unit: 'bytes' }); // read by `config describe/show`
 
 /** A duration given as seconds or a string such as "5d", "30s", "100ms"; parsed to milliseconds. */
 export const duration = (def: string) =>
@@ -34,7 +35,8 @@ export const duration = (def: string) =>
         return z.NEVER;
       }
       return n;
-    });
+    })
+    .meta({ unit: 'ms' }); // read by `config describe/show`
 
 const hostPortRe = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*|[0-9a-fA-F:]+):(\d{1,5})$/;
 
