@@ -1,4 +1,7 @@
 /** Every service the daemon starts, in start order. Each part of the daemon adds its factory here. */
 import type { ServiceFactory } from './service.js';
 
-export const serviceFactories: { name: string; load: () => Promise<ServiceFactory> }[] = [];
+export const serviceFactories: { name: string; load: () => Promise<ServiceFactory> }[] = [
+  { name: 'smtp', load: async () => (await import('./smtp/service.js')).createSmtpService },
+  { name: 'http', load: async () => (await import('./observe/http.js')).createHttpService },
+];
