@@ -1,0 +1,150 @@
+/**
+ * Delivery: the body is streamed once into the first target's tmp/, fsync'd, renamed into
+ * new/ (cur/ when flags are given), then hard-linked (or copied) into further targets; each
+ * target directory is fsync'd; UIDs come from numbering.ts; quota is checked before and
+ * after writing. Any failure before the first rename leaves nothing behind.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Delivered, DeliverOptions, MailboxRef } from '../store.js';
+import type { Entry } from './entry.js';
+import { canonicalFlag, formatName, newBaseName, SYSTEM_FLAG_LETTERS, sortLetters } from './filename.js';
+import type { FolderState } from './folder.js';
+import { numberFile } from './numbering.js';
+import { fsyncDir, writeBody } from './write.js';
+
+export interface DeliverHost {
+  opts: { fsync: boolean };
+  checkQuota(user: string, adding: number): Promise<void>;
+  quotaFile(user: string): { add(bytes: number, messages: number): Promise<void> };
+}
+
+interface Target {
+  ref: MailboxRef;
+  state: FolderState;
+}
+
+async function lettersFor(state: FolderState, flags: readonly string[] | undefined): Promise<string> {
+  if (!flags || flags.length === 0) return '';
+  const canon = flags.map(canonicalFlag).filter((f) => f !== '\\Recent');
+  const sys = canon
+    .filter((f) => f.startsWith('\\'))
+    .map((f) => SYSTEM_FLAG_LETTERS[f])
+    .filter(Boolean);
+  const kw = await state.keywords.letters(canon.filter((f) => !f.startsWith('\\')));
+  return sortLetters([...sys, ...kw]);
+}
+
+function place(base: string, letters: string, flagged: boolean): { sub: 'new' | 'cur'; file: string } {
+  return flagged ? { sub: 'cur', file: formatName(base, letters) } : { sub: 'new', file: base };
+}
+
+export async function deliverInto(
+  host: DeliverHost,
+  targets: readonly Target[],
+  body: Readable,
+  opts: DeliverOptions,
+): Promise<Delivered[]> {
+  const users = [...new Set(targets.map((t) => t.ref.user))];
+  if (!opts.ignoreQuota) for (const u of users) await host.checkQuota(u, 0);
+  const first = targets[0];
+  const tmpBase = newBaseName();
+  const tmpPath = join(first.state.dir, 'tmp', tmpBase);
+  const { size } = await writeBody(tmpPath, body, {
+    prepend: opts.prepend,
+    maxSize: opts.maxSize,
+    fsync: host.opts.fsync,
+    where: `${first.ref.user} ${first.ref.folder}`,
+  });
+  const placed: { t: Target; base: string; sub: 'new' | 'cur'; file: string }[] = [];
+  try {
+    if (!opts.ignoreQuota) for (const u of users) await host.checkQuota(u, size);
+    if (opts.internalDate) await fsp.utimes(tmpPath, opts.internalDate, opts.internalDate);
+    const flagged = (opts.flags?.length ?? 0) > 0;
+    for (const [i, t] of targets.entries()) {
+      const base = i === 0 ? `${tmpBase},S=${size},W=${size}` : `${newBaseName()},S=${size},W=${size}`;
+      const letters = await lettersFor(t.state, opts.flags);
+      const p = place(base, letters, flagged);
+      const dest = join(t.state.dir, p.sub, p.file);
+      if (i === 0) await fsp.rename(tmpPath, dest);
+      else
+        await linkOrCopy(
+          join(placed[0].t.state.dir, placed[0].sub, placed[0].file),
+          dest,
+          t.state,
+          host.opts.fsync,
+        );
+      placed.push({ t, base, ...p });
+    }
+  } catch (e) {
+    await fsp.unlink(tmpPath).catch(() => undefined);
+    for (const p of placed) await fsp.unlink(join(p.t.state.dir, p.sub, p.file)).catch(() => undefined);
+    throw e;
+  }
+  if (host.opts.fsync)
+    await Promise.all([...new Set(placed.map((p) => join(p.t.state.dir, p.sub)))].map(fsyncDir));
+  const out: Delivered[] = [];
+  for (const p of placed) {
+    const uid = await numberFile(p.t.state, p.file);
+    out.push({ ref: p.t.ref, uid, uidValidity: p.t.state.uidValidity, size, id: p.base });
+  }
+  for (const u of users) {
+    const n = placed.filter((p) => p.t.ref.user === u).length;
+    await host.quotaFile(u).add(size * n, n);
+  }
+  return out;
+}
+
+/** Hard link when possible (same file system), else a copy through tmp/ with fsync. */
+async function linkOrCopy(src: string, dest: string, state: FolderState, fsync: boolean): Promise<void> {
+  try {
+    await fsp.link(src, dest);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw e;
+  }
+  const tmp = join(state.dir, 'tmp', newBaseName());
+  try {
+    await fsp.copyFile(src, tmp);
+    if (fsync) {
+      const fh = await fsp.open(tmp, 'r+');
+      await fh.sync();
+      await fh.close();
+    }
+    await fsp.rename(tmp, dest);
+  } catch (e) {
+    await fsp.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** COPY/MOVE into another folder of the same user: links keeping flags and dates. */
+export async function copyInto(
+  host: DeliverHost,
+  to: MailboxRef,
+  state: FolderState,
+  entries: readonly Entry[],
+): Promise<number[]> {
+  const uids: number[] = [];
+  let bytes = 0;
+  const dirs = new Set<string>();
+  for (const e of entries) {
+    const flags = e.flags;
+    const letters = await lettersFor(state, flags);
+    const size = e.size;
+    const base = `${newBaseName()},S=${size},W=${size}`;
+    const crlfOk = e.crlf;
+    const p = place(base, letters, true);
+    const dest = join(state.dir, p.sub, crlfOk ? p.file : formatName(`${newBaseName()}`, letters));
+    await linkOrCopy(e.path, dest, state, host.opts.fsync);
+    dirs.add(join(state.dir, p.sub));
+    const file = dest.slice(dest.lastIndexOf('/') + 1);
+    uids.push(await numberFile(state, file));
+    bytes += size;
+  }
+  if (host.opts.fsync) await Promise.all([...dirs].map(fsyncDir));
+  await host.quotaFile(to.user).add(bytes, entries.length);
+  return uids;
+}

@@ -1,0 +1,238 @@
+/**
+ * The in-process state of one Maildir folder, shared by every view, delivery and POP3
+ * session of this process. The files are the truth: sync() re-reads new/, cur/ and
+ * dovecot-uidlist when their mtimes/sizes moved (or too recently to trust), and assigns
+ * UIDs to files nobody has numbered yet (mail dropped in by another MDA).
+ *
+ * Locking: see lock.ts. Our own callers are ordered by an in-process mutex on the folder
+ * directory; dovecot-uidlist is changed only with dovecot-uidlist.lock held; flag changes
+ * are single renames (atomic; a rename that finds the file gone re-syncs and retries).
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { errnoCode } from '../../errors.js';
+import { Entry, type EntryOwner } from './entry.js';
+import { parseName } from './filename.js';
+import { KeywordTable } from './keywords.js';
+import { withDotLock } from './lock.js';
+import { ModseqCache } from './modseq.js';
+import { Uidlist } from './uidlist.js';
+
+/** A directory mtime this close to "now" may still change without the mtime moving. */
+const MTIME_TRUST_MS = 1000;
+
+interface Listing {
+  mtimeMs: number;
+  names: string[];
+  trusted: boolean;
+}
+
+export class FolderState implements EntryOwner {
+  readonly uidlist: Uidlist;
+  readonly keywords: KeywordTable;
+  readonly modseqs: ModseqCache;
+  private _entries: Entry[] = [];
+  /** Set when a view holds `entries` as its snapshot: the next in-place change copies first. */
+  private shared = false;
+  byUid = new Map<number, Entry>();
+  private byBase = new Map<string, Entry>();
+  /** Bumped on every visible change; views compare it to skip work. */
+  version = 0;
+  private listings: { new?: Listing; cur?: Listing } = {};
+
+  constructor(
+    readonly dir: string,
+    readonly fsync: boolean,
+  ) {
+    this.uidlist = new Uidlist(dir);
+    this.keywords = new KeywordTable(dir, fsync);
+    this.modseqs = new ModseqCache(dir);
+  }
+
+  /** The current entries in UID order; callers must not modify the array. */
+  get entries(): readonly Entry[] {
+    return this._entries;
+  }
+
+  /** The entries for a view to keep as its snapshot (copy-on-write). */
+  snapshot(): readonly Entry[] {
+    this.shared = true;
+    return this._entries;
+  }
+
+  private mutable(): Entry[] {
+    if (this.shared) {
+      this._entries = this._entries.slice();
+      this.shared = false;
+    }
+    return this._entries;
+  }
+
+  keywordNames(): readonly string[] {
+    return this.keywords.list();
+  }
+
+  get uidValidity(): number {
+    return this.uidlist.header.uidValidity;
+  }
+
+  get uidNext(): number {
+    return this.uidlist.header.nextUid;
+  }
+
+  get highestModseq(): number {
+    return this.modseqs.highest;
+  }
+
+  /** Re-reads what changed on disk. Returns true when the state changed. */
+  async sync(): Promise<boolean> {
+    const [lnew, lcur] = await Promise.all([this.list('new'), this.list('cur')]);
+    const uidChanged = await this.uidlist.refresh();
+    await this.keywords.load();
+    if (!lnew.changed && !lcur.changed && !uidChanged && this.uidlist.loaded) return false;
+    await this.modseqs.load();
+
+    const files = new Map<string, { file: string; sub: 'new' | 'cur' }>();
+    for (const n of lnew.names) files.set(parseName(n).base, { file: n, sub: 'new' });
+    for (const n of lcur.names) files.set(parseName(n).base, { file: n, sub: 'cur' });
+    const unnumbered = [...files].filter(([b]) => !this.uidlist.byBase.has(b)).map(([, f]) => f.file);
+    if (unnumbered.length > 0 || !this.uidlist.loaded) await this.number(unnumbered.sort());
+
+    let changed = uidChanged;
+    const next: Entry[] = [];
+    for (const [base, f] of files) {
+      const uid = this.uidlist.byBase.get(base);
+      if (uid === undefined) continue; // appeared after numbering; next sync
+      const old = this.byBase.get(base);
+      if (old && old.uid === uid && old.file === f.file && old.sub === f.sub) {
+        next.push(old);
+        continue;
+      }
+      changed = true;
+      const p = parseName(f.file);
+      if (old && old.uid === uid) {
+        const modseq = old.letters === p.letters ? old.modseq : this.modseqs.bump(uid, p.letters);
+        next.push(old.with(f.file, f.sub, p.letters, modseq));
+      } else {
+        const modseq = this.modseqs.known(uid, p.letters) ?? this.modseqs.bump(uid, p.letters);
+        next.push(newEntry(this, uid, base, f.file, f.sub, p.letters, modseq));
+      }
+    }
+    if (next.length !== this.entries.length) changed = true;
+    if (!changed) return false;
+    next.sort((a, b) => a.uid - b.uid);
+    this.replaceAll(next);
+    return true;
+  }
+
+  private replaceAll(next: Entry[]): void {
+    this._entries = next;
+    this.shared = false;
+    this.byUid = new Map(next.map((e) => [e.uid, e]));
+    this.byBase = new Map(next.map((e) => [e.id, e]));
+    this.modseqs.retain(this.byUid);
+    this.version++;
+  }
+
+  /** Lists new/ or cur/ unless its mtime says nothing changed. */
+  private async list(sub: 'new' | 'cur'): Promise<{ names: string[]; changed: boolean }> {
+    const path = join(this.dir, sub);
+    const prev = this.listings[sub];
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await fsp.stat(path)).mtimeMs;
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+      this.listings[sub] = { mtimeMs: 0, names: [], trusted: true };
+      return { names: [], changed: (prev?.names.length ?? 0) > 0 };
+    }
+    if (prev?.trusted && prev.mtimeMs === mtimeMs) return { names: prev.names, changed: false };
+    const names = (await fsp.readdir(path)).filter((n) => n[0] !== '.');
+    const trusted = Date.now() - mtimeMs > MTIME_TRUST_MS;
+    this.listings[sub] = { mtimeMs, names, trusted };
+    return { names, changed: true };
+  }
+
+  /** Forgets the cached listings so the next sync re-reads both directories. */
+  invalidate(): void {
+    this.listings = {};
+  }
+
+  /** Gives UIDs to files that have none (under the uidlist lock); creates the uidlist if needed. */
+  async number(files: readonly string[]): Promise<void> {
+    await withDotLock(this.uidlist.path, { fsync: this.fsync }, async (lock) => {
+      await this.uidlist.refresh();
+      const todo = files.filter((f) => !this.uidlist.byBase.has(parseName(f).base));
+      if (!this.uidlist.loaded) await this.uidlist.create(lock, todo);
+      else if (todo.length > 0) await this.uidlist.append(todo, false);
+    });
+  }
+
+  /** Rewrites dovecot-uidlist without records of vanished files (after expunge). */
+  async compactUidlist(): Promise<void> {
+    await withDotLock(this.uidlist.path, { fsync: this.fsync }, async (lock) => {
+      await this.uidlist.refresh();
+      const keep = new Map<string, string>();
+      for (const sub of ['new', 'cur']) {
+        const names = await fsp.readdir(join(this.dir, sub)).catch(() => [] as string[]);
+        for (const n of names) if (n[0] !== '.') keep.set(parseName(n).base, n);
+      }
+      if (this.uidlist.loaded) await this.uidlist.rewrite(lock, keep);
+    });
+  }
+
+  /** Records our own rename (flag change) without a rescan. */
+  applyRename(old: Entry, file: string, sub: 'new' | 'cur', letters: string): Entry {
+    const modseq = old.letters === letters ? old.modseq : this.modseqs.bump(old.uid, letters);
+    const e = old.with(file, sub, letters, modseq);
+    const i = this.indexOf(old.uid);
+    if (i >= 0) this.mutable()[i] = e;
+    this.byUid.set(e.uid, e);
+    this.byBase.set(e.id, e);
+    this.version++;
+    return e;
+  }
+
+  /** Records our own unlinks without a rescan. */
+  applyRemoved(uids: readonly number[]): void {
+    if (uids.length === 0) return;
+    const gone = new Set(uids);
+    for (const u of uids) {
+      const e = this.byUid.get(u);
+      if (e) this.byBase.delete(e.id);
+      this.byUid.delete(u);
+    }
+    this._entries = this._entries.filter((e) => !gone.has(e.uid));
+    this.shared = false;
+    this.modseqs.expunged(uids);
+    this.version++;
+  }
+
+  indexOf(uid: number): number {
+    let lo = 0;
+    let hi = this.entries.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const u = this.entries[mid].uid;
+      if (u === uid) return mid;
+      if (u < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}
+
+function newEntry(
+  owner: FolderState,
+  uid: number,
+  base: string,
+  file: string,
+  sub: 'new' | 'cur',
+  letters: string,
+  modseq: number,
+): Entry {
+  const p = parseName(file);
+  const size = p.vsize ?? undefined;
+  const crlf = p.size !== undefined && p.size === p.vsize;
+  return new Entry(owner, uid, base, file, sub, letters, modseq, size, crlf);
+}

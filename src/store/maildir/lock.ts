@@ -1,0 +1,128 @@
+/**
+ * Dot-locks in Dovecot's style, so mailctl and Dovecot (and several mailctl processes on
+ * several NFS clients) exclude each other on the same Maildir.
+ *
+ * Scheme (the same one Dovecot's file_dotlock uses for dovecot-uidlist and dovecot-keywords):
+ * - To lock FILE, create FILE.lock with O_CREAT|O_EXCL. O_EXCL create is atomic on local
+ *   file systems and on NFSv3+; whoever creates it holds the lock.
+ * - The holder may write the new contents of FILE into FILE.lock, fsync it and rename it
+ *   over FILE: that replaces FILE and releases the lock in one atomic step ("replace").
+ *   Otherwise it unlinks FILE.lock ("release").
+ * - A waiter retries with a short back-off. A lock whose mtime is older than `staleMs`
+ *   (120 s, as Dovecot's uidlist lock) belongs to a crashed holder and is removed.
+ * - Within one process an async mutex per file orders our own callers first, so the
+ *   file lock is only contended between processes.
+ */
+import { constants, promises as fsp } from 'node:fs';
+import { errnoCode, MailctlError } from '../../errors.js';
+
+export interface LockOptions {
+  /** Give up after this long (ms). */
+  timeoutMs?: number;
+  /** A lock file older than this is stale (ms). */
+  staleMs?: number;
+  fsync?: boolean;
+}
+
+export class DotLock {
+  private done = false;
+  constructor(
+    readonly target: string,
+    readonly lockPath: string,
+    private fh: fsp.FileHandle,
+    private fsync: boolean,
+  ) {}
+
+  /** Writes `content` as the new FILE and releases the lock (atomic rename). */
+  async replace(content: string | Buffer): Promise<void> {
+    if (this.done) throw new Error(`lock ${this.lockPath} already released`);
+    this.done = true;
+    try {
+      await this.fh.write(typeof content === 'string' ? Buffer.from(content) : content, 0, undefined, 0);
+      if (this.fsync) await this.fh.sync();
+      await this.fh.close();
+      await fsp.rename(this.lockPath, this.target);
+    } catch (e) {
+      await this.fh.close().catch(() => undefined);
+      await fsp.unlink(this.lockPath).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.fh.close().catch(() => undefined);
+    await fsp.unlink(this.lockPath).catch(() => undefined);
+  }
+}
+
+const mutexes = new Map<string, Promise<unknown>>();
+
+/** Runs fn with the in-process mutex for `key` held (FIFO). */
+export async function withMutex<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = mutexes.get(key) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => {
+    release = r;
+  });
+  const chain = prev.then(() => mine);
+  mutexes.set(key, chain);
+  await prev.catch(() => undefined);
+  try {
+    return await fn();
+  } finally {
+    release();
+    if (mutexes.get(key) === chain) mutexes.delete(key);
+  }
+}
+
+/** Acquires FILE.lock (see the module comment). Caller must hold withMutex(FILE). */
+export async function acquireDotLock(target: string, opts: LockOptions = {}): Promise<DotLock> {
+  const lockPath = `${target}.lock`;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const staleMs = opts.staleMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  let wait = 2;
+  for (;;) {
+    try {
+      const fh = await fsp.open(lockPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+      return new DotLock(target, lockPath, fh, opts.fsync ?? true);
+    } catch (e) {
+      if (errnoCode(e) !== 'EEXIST') throw e;
+    }
+    try {
+      const st = await fsp.stat(lockPath);
+      if (Date.now() - st.mtimeMs > staleMs) {
+        await fsp.unlink(lockPath).catch(() => undefined);
+        continue;
+      }
+    } catch {
+      continue; // vanished between create and stat: retry at once
+    }
+    if (Date.now() > deadline) {
+      throw new MailctlError('storage', `timed out waiting for the lock ${lockPath}`, {
+        where: lockPath,
+        hint: `another process holds it; if none does, remove the file (it is treated as stale after ${Math.round(staleMs / 1000)} s)`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 100);
+  }
+}
+
+/** withMutex + dot-lock; the callback decides replace() or leaves it to release(). */
+export async function withDotLock<T>(
+  target: string,
+  opts: LockOptions,
+  fn: (lock: DotLock) => Promise<T>,
+): Promise<T> {
+  return withMutex(target, async () => {
+    const lock = await acquireDotLock(target, opts);
+    try {
+      return await fn(lock);
+    } finally {
+      await lock.release();
+    }
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Quota usage in the Maildir++ "maildirsize" file (the format Dovecot's quota plugin and
+ * Courier use): first line "<limit>S", then "<bytes> <count>" lines appended with O_APPEND
+ * (atomic for small writes, so no lock). When the file is missing or has grown past 5120
+ * bytes it is recalculated from the file names (S= fields) and replaced by rename.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { errnoCode } from '../../errors.js';
+import { parseName } from './filename.js';
+
+export interface Usage {
+  bytes: number;
+  messages: number;
+}
+
+const RECALC_ABOVE = 5120;
+
+export class QuotaFile {
+  readonly path: string;
+  private cache?: { size: number; usage: Usage };
+
+  constructor(private root: string) {
+    this.path = join(root, 'maildirsize');
+  }
+
+  async usage(limit: number): Promise<Usage> {
+    let size: number;
+    try {
+      size = (await fsp.stat(this.path)).size;
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+      return this.recalc(limit);
+    }
+    if (size > RECALC_ABOVE) return this.recalc(limit);
+    if (this.cache && this.cache.size === size) return this.cache.usage;
+    const text = await fsp.readFile(this.path, 'utf8').catch(() => '');
+    const usage: Usage = { bytes: 0, messages: 0 };
+    for (const line of text.split('\n').slice(1)) {
+      const m = /^\s*(-?\d+)\s+(-?\d+)\s*$/.exec(line);
+      if (!m) continue;
+      usage.bytes += Number(m[1]);
+      usage.messages += Number(m[2]);
+    }
+    this.cache = { size: Buffer.byteLength(text), usage };
+    return usage;
+  }
+
+  /** Adds (or with negative numbers removes) usage. */
+  async add(bytes: number, messages: number): Promise<void> {
+    if (bytes === 0 && messages === 0) return;
+    const line = `${bytes} ${messages}\n`;
+    try {
+      await fsp.appendFile(this.path, line, { flag: 'a' });
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+    if (this.cache) {
+      this.cache = {
+        size: this.cache.size + line.length,
+        usage: { bytes: this.cache.usage.bytes + bytes, messages: this.cache.usage.messages + messages },
+      };
+    }
+  }
+
+  private async recalc(limit: number): Promise<Usage> {
+    const usage: Usage = { bytes: 0, messages: 0 };
+    const dirs = [this.root];
+    for (const d of await fsp.readdir(this.root).catch(() => [] as string[])) {
+      if (d.startsWith('.') && d !== '.' && d !== '..') dirs.push(join(this.root, d));
+    }
+    for (const dir of dirs) {
+      for (const sub of ['new', 'cur']) {
+        const names = await fsp.readdir(join(dir, sub)).catch(() => [] as string[]);
+        for (const n of names) {
+          if (n[0] === '.') continue;
+          let s = parseName(n).size;
+          if (s === undefined) s = (await fsp.stat(join(dir, sub, n)).catch(() => ({ size: 0 }))).size;
+          usage.bytes += s;
+          usage.messages++;
+        }
+      }
+    }
+    const text = `${limit}S\n${usage.bytes} ${usage.messages}\n`;
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    await fsp.writeFile(tmp, text).catch(() => undefined);
+    await fsp.rename(tmp, this.path).catch(() => undefined);
+    this.cache = { size: Buffer.byteLength(text), usage };
+    return usage;
+  }
+}

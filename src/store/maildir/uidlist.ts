@@ -1,0 +1,173 @@
+/**
+ * dovecot-uidlist, version 3, exactly as Dovecot reads it:
+ *   3 V<uidvalidity> N<nextuid> G<mailbox guid, 32 hex>
+ *   <uid> [<ext fields>] :<file name>
+ * Records are in UID order. New records are appended under the dot-lock (Dovecot does the
+ * same and re-reads only the grown tail); a full rewrite goes through the lock file and a
+ * rename. next UID = max(N, last record + 1), as in Dovecot.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { errnoCode } from '../../errors.js';
+import type { DotLock } from './lock.js';
+
+export interface UidlistHeader {
+  uidValidity: number;
+  nextUid: number;
+  guid: string;
+}
+
+let lastValidity = 0;
+/** A fresh UIDVALIDITY: seconds since the epoch, strictly increasing within this process. */
+export function newUidValidity(): number {
+  lastValidity = Math.max(Math.floor(Date.now() / 1000), lastValidity + 1);
+  return lastValidity;
+}
+
+export class Uidlist {
+  readonly path: string;
+  header: UidlistHeader = { uidValidity: 0, nextUid: 1, guid: '' };
+  /** base name → UID for every record read. */
+  readonly byBase = new Map<string, number>();
+  /** What we last read: inode and byte length (the read offset). */
+  private ino = -1;
+  private offset = 0;
+  private exists = false;
+
+  constructor(dir: string) {
+    this.path = join(dir, 'dovecot-uidlist');
+  }
+
+  get loaded(): boolean {
+    return this.exists;
+  }
+
+  /** Brings the in-memory copy up to date; cheap (one stat) when nothing changed. */
+  async refresh(): Promise<boolean> {
+    let st: { ino: number; size: number };
+    try {
+      st = await fsp.stat(this.path);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+      const had = this.exists;
+      this.reset();
+      return had;
+    }
+    if (st.ino === this.ino && st.size === this.offset) return false;
+    const fromTail = st.ino === this.ino && st.size > this.offset && this.exists;
+    const fh = await fsp.open(this.path, 'r');
+    try {
+      const fst = await fh.stat();
+      const start = fromTail ? this.offset : 0;
+      const buf = Buffer.alloc(fst.size - start);
+      if (buf.length > 0) await fh.read(buf, 0, buf.length, start);
+      // Only whole lines count; a writer may be mid-append.
+      const end = buf.lastIndexOf(0x0a) + 1;
+      if (!fromTail) this.reset();
+      this.parse(buf.subarray(0, end).toString('utf8'), !fromTail);
+      this.ino = fst.ino;
+      this.offset = start + end;
+      this.exists = this.header.uidValidity > 0;
+    } finally {
+      await fh.close();
+    }
+    return true;
+  }
+
+  private reset(): void {
+    this.header = { uidValidity: 0, nextUid: 1, guid: '' };
+    this.byBase.clear();
+    this.ino = -1;
+    this.offset = 0;
+    this.exists = false;
+  }
+
+  private parse(text: string, withHeader: boolean): void {
+    let lines = text.split('\n');
+    if (withHeader) {
+      const h = parseHeader(lines[0] ?? '');
+      if (!h) return; // broken: treated as missing, rebuilt under the lock
+      this.header = h;
+      lines = lines.slice(1);
+    }
+    for (const line of lines) {
+      const sp = line.indexOf(' ');
+      if (sp <= 0) continue;
+      const uid = Number(line.slice(0, sp));
+      const colon = line.indexOf(' :', sp - 1);
+      if (!Number.isInteger(uid) || uid <= 0 || colon < 0) continue;
+      const file = line.slice(colon + 2);
+      const c = file.indexOf(':');
+      this.byBase.set(c < 0 ? file : file.slice(0, c), uid);
+      if (uid >= this.header.nextUid) this.header.nextUid = uid + 1;
+    }
+  }
+
+  /** Creates the file with records for `files` (UIDs 1…n); releases the lock. */
+  async create(lock: DotLock, files: readonly string[] = [], uidValidity = newUidValidity()): Promise<void> {
+    this.header = { uidValidity, nextUid: files.length + 1, guid: randomBytes(16).toString('hex') };
+    this.byBase.clear();
+    await lock.replace(headerLine(this.header) + files.map((f, i) => `${i + 1} :${f}\n`).join(''));
+    this.ino = -1;
+    this.offset = 0;
+    await this.refresh();
+  }
+
+  /** Appends records for new files (dot-lock held, refresh() done). Returns their UIDs. */
+  async append(files: readonly string[], fsync: boolean): Promise<number[]> {
+    const uids: number[] = [];
+    let text = '';
+    for (const f of files) {
+      const uid = this.header.nextUid++;
+      uids.push(uid);
+      text += `${uid} :${f}\n`;
+      const c = f.indexOf(':');
+      this.byBase.set(c < 0 ? f : f.slice(0, c), uid);
+    }
+    const fh = await fsp.open(this.path, 'a');
+    try {
+      const buf = Buffer.from(text);
+      await fh.write(buf);
+      if (fsync) await fh.sync();
+      const st = await fh.stat();
+      // If nobody else wrote meanwhile (we hold the lock), our offset is the new size.
+      this.ino = st.ino;
+      this.offset = st.size;
+    } finally {
+      await fh.close();
+    }
+    return uids;
+  }
+
+  /** Rewrites the whole file keeping only `keep` (base → current file name), releasing the lock. */
+  async rewrite(lock: DotLock, keep: Map<string, string>): Promise<void> {
+    const recs = [...this.byBase].filter(([b]) => keep.has(b)).sort((a, b) => a[1] - b[1]);
+    let text = headerLine(this.header);
+    for (const [b, uid] of recs) text += `${uid} :${keep.get(b)}\n`;
+    await lock.replace(text);
+    this.byBase.clear();
+    for (const [b, uid] of recs) this.byBase.set(b, uid);
+    this.ino = -1;
+    this.offset = 0;
+    await this.refresh();
+  }
+}
+
+function headerLine(h: UidlistHeader): string {
+  return `3 V${h.uidValidity} N${h.nextUid} G${h.guid}\n`;
+}
+
+export function parseHeader(line: string): UidlistHeader | undefined {
+  if (!line.startsWith('3 ')) {
+    const v1 = /^1 (\d+) (\d+)$/.exec(line);
+    return v1 ? { uidValidity: Number(v1[1]), nextUid: Number(v1[2]), guid: '' } : undefined;
+  }
+  const h: UidlistHeader = { uidValidity: 0, nextUid: 0, guid: '' };
+  for (const f of line.slice(2).split(' ')) {
+    if (f[0] === 'V') h.uidValidity = Number(f.slice(1));
+    else if (f[0] === 'N') h.nextUid = Number(f.slice(1));
+    else if (f[0] === 'G') h.guid = f.slice(1);
+  }
+  return h.uidValidity > 0 && h.nextUid > 0 ? h : undefined;
+}
