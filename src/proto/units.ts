@@ -69,3 +69,27 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(m / 60);
   return `${h}h${m % 60}m`;
 }
+
+/** Parses a share: `46%` or `0.46` → 0.46. Returns undefined when the text is not one. */
+export function parseRatio(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  if (!m) return undefined;
+  return m[2] ? Number(m[1]) / 100 : Number(m[1]);
+}
+
+const countUnits: Record<string, number> = { '': 1, k: 1e3, m: 1e6 };
+
+/** Parses a count such as `500`, `10k`, `1.5M`, `10_000`; undefined when not one. */
+export function parseCount(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
+  const m = /^\s*(\d[\d_,]*(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(text);
+  if (!m) return undefined;
+  return Math.round(Number(m[1].replace(/[_,]/g, '')) * countUnits[m[2].toLowerCase()]);
+}
+
+/** 1234567 → "1,234,567" without Intl (loading ICU costs tens of ms at startup). */
+export function formatCount(n: number): string {
+  const s = String(Math.round(Math.abs(n)));
+  return (n < 0 ? '-' : '') + s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
