@@ -20,6 +20,12 @@ export const configSchema = z
       )
       .default('localhost')
       .describe('the server name used in HELO, banners and Received headers'),
+    run_as: z
+      .string()
+      .default('')
+      .describe(
+        'when started as root: user to switch to after binding ports ("user" or "user:group"); empty = the owner of data_dir when that is not root',
+      ),
     data_dir: z
       .string()
       .default('./data')

@@ -7,6 +7,7 @@ import { Resolver } from '../dns/resolver.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { openQueue } from './queue/open.js';
+import { dropPrivileges } from './privileges.js';
 import type { BoundAddress, DaemonContext, Service } from './service.js';
 import { serviceFactories } from './services.js';
 import { TlsManager } from './tls.js';
@@ -64,6 +65,16 @@ export class Daemon {
     }
     for (const a of services.flatMap((s) => s.addresses()))
       log.info({ listener: a.listener, host: a.host, port: a.port }, 'listening');
+    // Every port is bound: no more root from here on (requirement 10 of MISSION.md).
+    try {
+      dropPrivileges(config, log);
+    } catch (e) {
+      await Promise.allSettled(services.map((s) => s.stop(0)));
+      tls.close();
+      await queue.close();
+      await directory.close();
+      throw e;
+    }
     return new Daemon(ctx, services);
   }
 

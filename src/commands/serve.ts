@@ -1,0 +1,54 @@
+/**
+ * `mailctl serve`: runs the mail daemon in the foreground until SIGTERM/SIGINT (graceful:
+ * stop accepting, let transactions finish), SIGHUP reloads the config and certificate.
+ */
+import type { Command } from 'commander';
+import type { CliContext, Register } from './context.js';
+
+interface ServeOptions {
+  only?: string;
+  json?: boolean;
+  stopTimeout: string;
+}
+
+export const register: Register = (program: Command, ctx: CliContext) => {
+  program
+    .command('serve')
+    .description('run the mail daemon (SMTP MX and submission, IMAP, POP3, queue, /metrics) in the foreground')
+    .option('--only <services>', 'start only these services, comma-separated (e.g. smtp,http)')
+    .option('--stop-timeout <seconds>', 'on SIGTERM, how long transactions may take to finish', '10')
+    .option('--json', 'print the listening addresses as JSON')
+    .action(async (o: ServeOptions) => {
+      const config = await ctx.config({ allowMissingDefault: true });
+      const { Daemon } = await import('../server/daemon.js');
+      const only = o.only ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+      const daemon = await Daemon.start(config, { only });
+      const addrs = daemon.addresses();
+      if (o.json) {
+        ctx.io.json({ pid: process.pid, config: config.source ?? null, listening: addrs });
+      } else {
+        ctx.io.out(`mailctl serving (pid ${process.pid}, config ${config.source ?? 'built-in defaults'})`);
+        for (const a of addrs) ctx.io.out(`  ${a.listener.padEnd(12)} ${a.host}:${a.port}`);
+      }
+      const deadline = Math.max(0, Number(o.stopTimeout) || 0) * 1000;
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          ctx.io.err(`${signal}: stopping (up to ${deadline / 1000}s for open transactions)`);
+          daemon.stop(deadline).finally(() => {
+            process.removeListener('SIGHUP', hup);
+            resolve();
+          });
+        };
+        const hup = () => {
+          ctx.io.err('SIGHUP: reloading config and certificate');
+          void daemon.reload();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.on('SIGHUP', hup);
+      });
+    });
+};
