@@ -2,9 +2,10 @@
 
 import { register as accounts } from './accounts.js';
 import { register as aliases } from './aliases.js';
+import { register as config } from './config.js';
 import type { Register } from './context.js';
 import { register as domains } from './domains.js';
 import { register as serve } from './serve.js';
 import { register as size } from './size.js';
 
-export const registry: Register[] = [domains, accounts, aliases, size, serve];
+export const registry: Register[] = [domains, accounts, aliases, size, config, serve];
