@@ -1,0 +1,127 @@
+/**
+ * A real Dovecot 2.3 on the same Maildir as the store: it sees the UIDs, UIDVALIDITY, flags,
+ * keywords and folders mailctl wrote, and mailctl sees flags and mail Dovecot changed.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { ImapFlow } from 'imapflow';
+import { MaildirStore } from '../../src/store/maildir/store.js';
+import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const tmp = tempDir('mailctl-store-dovecot-');
+const mailRoot = join(tmp.path, 'mail');
+const user = 'alice@example.test';
+const INBOX = { user, folder: 'INBOX' };
+let dc: Dovecot;
+let store: MaildirStore;
+
+const msg = (i: number) =>
+  Readable.from([Buffer.from(`From: a@b.test\r\nSubject: m${i}\r\n\r\nbody ${i}\r\n`)]);
+
+/** "uid=1 flags=\Seen $Label" lines from doveadm → Map uid → sorted flags. */
+function dovecotFlags(mailbox: string): Map<number, string[]> {
+  const out = dc.doveadm(['fetch', '-u', user, 'uid flags', 'mailbox', mailbox, 'all']);
+  const map = new Map<number, string[]>();
+  let uid = 0;
+  for (const line of out.split('\n')) {
+    const u = /^uid: (\d+)/.exec(line);
+    if (u) uid = Number(u[1]);
+    const f = /^flags:(.*)$/.exec(line);
+    if (f)
+      map.set(
+        uid,
+        f[1]
+          .trim()
+          .split(/\s+/)
+          .filter((x) => x && x !== '\\Recent')
+          .sort(),
+      );
+  }
+  return map;
+}
+
+before(async () => {
+  store = new MaildirStore({ mailRoot, fsync: true, quotaLimit: async () => 0 });
+  await store.ensureUser(user);
+  for (let i = 1; i <= 5; i++) await store.deliver([INBOX], msg(i), { source: 'smtp' });
+  await store.deliver([INBOX], msg(6), { source: 'smtp', flags: ['\\Seen', '\\Flagged', 'Important'] });
+  await store.createFolder(user, 'Projekte.受信');
+  await store.deliver([{ user, folder: 'Projekte.受信' }], msg(7), {
+    source: 'imap-append',
+    flags: ['\\Answered'],
+  });
+  const v = await store.open(INBOX);
+  await v.expunge([3]);
+  await v.setFlags([2], 'add', ['\\Seen', '$Forwarded']);
+  v.close();
+  dc = await startDovecot({
+    dir: join(tmp.path, 'dovecot'),
+    mailRoot,
+    users: [{ user, password: 'secret-pw' }],
+  });
+});
+after(async () => {
+  await dc?.stop();
+  tmp.cleanup();
+});
+
+describe('store ↔ Dovecot on one Maildir', () => {
+  test('Dovecot shows the same UIDs, UIDVALIDITY and flags', async () => {
+    const view = await store.open(INBOX);
+    const ours = new Map(view.messages().map((m) => [m.uid, [...m.flags].sort()]));
+    assert.deepEqual([...ours.keys()], [1, 2, 4, 5, 6]);
+    assert.deepEqual(dovecotFlags('INBOX'), ours);
+    const st = dc.doveadm(['mailbox', 'status', '-u', user, 'uidvalidity uidnext messages', 'INBOX']);
+    assert.match(st, new RegExp(`uidvalidity=${view.uidValidity}\\b`));
+    assert.match(st, /uidnext=7\b/);
+    assert.match(st, /messages=5\b/);
+  });
+
+  test('Dovecot lists the folders with the same names (modified UTF-7 decoded)', async () => {
+    const list = dc.doveadm(['mailbox', 'list', '-u', user]).split('\n').filter(Boolean).sort();
+    for (const n of ['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk', 'Archive', 'Projekte', 'Projekte.受信']) {
+      assert.ok(list.includes(n), `${n} in ${list.join(',')}`);
+    }
+    const f = dovecotFlags('Projekte.受信');
+    assert.deepEqual([...f.entries()], [[1, ['\\Answered']]]);
+  });
+
+  test('flags changed and mail appended through Dovecot IMAP are seen by the store', async () => {
+    const view = await store.open(INBOX);
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: dc.imapPort,
+      secure: false,
+      auth: { user, pass: 'secret-pw' },
+      logger: false,
+      tls: { rejectUnauthorized: false },
+    });
+    await client.connect();
+    try {
+      await client.mailboxOpen('INBOX');
+      await client.messageFlagsAdd('1', ['\\Deleted', 'Later'], { uid: true });
+      await client.messageFlagsRemove('6', ['\\Flagged'], { uid: true });
+      await client.append('INBOX', 'Subject: via dovecot\r\n\r\nx\r\n', ['\\Seen']);
+    } finally {
+      await client.logout();
+    }
+    const ch = await view.refresh();
+    assert.deepEqual(
+      ch.added.map((m) => m.uid),
+      [7],
+    );
+    assert.deepEqual(ch.added[0].flags, ['\\Seen']);
+    const byUid = new Map(view.messages().map((m) => [m.uid, [...m.flags].sort()]));
+    assert.deepEqual(byUid.get(1), ['Later', '\\Deleted']);
+    assert.deepEqual(byUid.get(6), ['Important', '\\Seen']);
+    assert.deepEqual(ch.flagsChanged.map((m) => m.uid).sort(), [1, 6]);
+    // And mail delivered by mailctl afterwards continues Dovecot's numbering.
+    const [d] = await store.deliver([INBOX], msg(8), { source: 'smtp' });
+    assert.equal(d.uid, 8);
+    dc.chownMail();
+    assert.ok(dovecotFlags('INBOX').has(8));
+  });
+});
