@@ -3,5 +3,6 @@ import type { ServiceFactory } from './service.js';
 
 export const serviceFactories: { name: string; load: () => Promise<ServiceFactory> }[] = [
   { name: 'smtp', load: async () => (await import('./smtp/service.js')).createSmtpService },
+  { name: 'imap', load: async () => (await import('./imap/service.js')).imapService },
   { name: 'http', load: async () => (await import('./observe/http.js')).createHttpService },
 ];
