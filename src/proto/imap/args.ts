@@ -163,7 +163,8 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
 export function parseSearchDate(v: string): { y: number; m: number; d: number } {
   const m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/.exec(v);
   const mon = m ? MONTHS.indexOf(m[2].toLowerCase()) : -1;
-  if (!m || mon < 0 || Number(m[1]) < 1 || Number(m[1]) > 31) throw new ImapParseError(`invalid date ${v.slice(0, 30)}`);
+  if (!m || mon < 0 || Number(m[1]) < 1 || Number(m[1]) > 31)
+    throw new ImapParseError(`invalid date ${v.slice(0, 30)}`);
   return { y: Number(m[3]), m: mon, d: Number(m[1]) };
 }
 
@@ -173,7 +174,8 @@ export function parseDateTime(v: string): Date {
   const mon = m ? MONTHS.indexOf(m[2].toLowerCase()) : -1;
   if (!m || mon < 0) throw new ImapParseError(`invalid date-time ${v.slice(0, 40)}`);
   const [d, h, mi, s, zh, zm] = [m[1], m[4], m[5], m[6], m[8], m[9]].map((x) => Number(x.trim()));
-  if (d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || zm > 59) throw new ImapParseError('invalid date-time');
+  if (d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || zm > 59)
+    throw new ImapParseError('invalid date-time');
   const offset = (m[7] === '-' ? -1 : 1) * (zh * 60 + zm);
   return new Date(Date.UTC(Number(m[3]), mon, d, h, mi, s) - offset * 60_000);
 }

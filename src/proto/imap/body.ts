@@ -48,7 +48,13 @@ export function bodyStructure(buf: Buffer, part: MimePart, extended: boolean): s
   if (part.children.length > 0 || ct.type === 'MULTIPART') {
     const children = part.children.map((c) => bodyStructure(buf, c, extended)).join('');
     const items = [children || '("TEXT" "PLAIN" NIL NIL NIL "7BIT" 0 0)', nstr(ct.subtype)];
-    if (extended) items.push(bodyParams(ct), disposition(part), language(part), nstr(header(part.headers, 'CONTENT-LOCATION')));
+    if (extended)
+      items.push(
+        bodyParams(ct),
+        disposition(part),
+        language(part),
+        nstr(header(part.headers, 'CONTENT-LOCATION')),
+      );
     return `(${items.join(' ')})`;
   }
   const size = part.bodyEnd - part.bodyStart;
@@ -62,11 +68,21 @@ export function bodyStructure(buf: Buffer, part: MimePart, extended: boolean): s
     String(size),
   ];
   if (isMessage(ct) && part.message) {
-    items.push(envelope(part.message.headers), bodyStructure(buf, part.message, extended), String(countLines(buf, part.bodyStart, part.bodyEnd)));
+    items.push(
+      envelope(part.message.headers),
+      bodyStructure(buf, part.message, extended),
+      String(countLines(buf, part.bodyStart, part.bodyEnd)),
+    );
   } else if (ct.type === 'TEXT') {
     items.push(String(countLines(buf, part.bodyStart, part.bodyEnd)));
   }
-  if (extended) items.push(nstr(header(part.headers, 'CONTENT-MD5')), disposition(part), language(part), nstr(header(part.headers, 'CONTENT-LOCATION')));
+  if (extended)
+    items.push(
+      nstr(header(part.headers, 'CONTENT-MD5')),
+      disposition(part),
+      language(part),
+      nstr(header(part.headers, 'CONTENT-LOCATION')),
+    );
   return `(${items.join(' ')})`;
 }
 

@@ -46,7 +46,8 @@ function iso2022jpToEucJp(b: Buffer): Buffer {
 /** Decodes bytes in `charset` (MIME name); unknown charsets fall back to UTF-8/latin1. */
 export function decodeText(b: Buffer, charset: string): string {
   const cs = charset.trim().toLowerCase();
-  if (cs === '' || cs === 'us-ascii' || cs === 'utf-8' || cs === 'utf8' || cs === 'ascii') return b.toString('utf8');
+  if (cs === '' || cs === 'us-ascii' || cs === 'utf-8' || cs === 'utf8' || cs === 'ascii')
+    return b.toString('utf8');
   if (/^iso-?2022-?jp/.test(cs) || cs === 'jis') return iconv.decode(iso2022jpToEucJp(b), 'euc-jp');
   const name = cs === 'shift_jis' || cs === 'sjis' || cs === 'x-sjis' || cs === 'windows-31j' ? 'cp932' : cs;
   if (iconv.encodingExists(name) && !/^utf-?7/.test(name)) return iconv.decode(b, name);

@@ -68,7 +68,13 @@ function mailboxFrom(tokens: Tok[]): Address | undefined {
   }
   const at = spec.map((t) => t.v).lastIndexOf('@');
   const local = (at >= 0 ? spec.slice(0, at) : spec).map((t) => (t.t === 'q' ? t.v : t.v)).join('');
-  const host = at >= 0 ? spec.slice(at + 1).map((t) => t.v).join('') : undefined;
+  const host =
+    at >= 0
+      ? spec
+          .slice(at + 1)
+          .map((t) => t.v)
+          .join('')
+      : undefined;
   const name = phrase.map((t) => t.v).join(' ') || undefined;
   if (!local && !host && !name) return undefined;
   return { name, mailbox: local || undefined, host };

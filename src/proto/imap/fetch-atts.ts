@@ -145,13 +145,16 @@ export function formatSection(s: Section): string {
 /** Whether any item needs the message bytes (not just the index). */
 export function needsContent(atts: FetchAtt[]): boolean {
   return atts.some(
-    (a) => a.kind === 'section' || !['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ'].includes(a.name),
+    (a) =>
+      a.kind === 'section' || !['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ'].includes(a.name),
   );
 }
 
 /** Whether fetching these items sets \Seen (BODY[...] without PEEK, RFC822, RFC822.TEXT). */
 export function setsSeen(atts: FetchAtt[]): boolean {
   return atts.some(
-    (a) => (a.kind === 'section' && !a.peek) || (a.kind === 'simple' && (a.name === 'RFC822' || a.name === 'RFC822.TEXT')),
+    (a) =>
+      (a.kind === 'section' && !a.peek) ||
+      (a.kind === 'simple' && (a.name === 'RFC822' || a.name === 'RFC822.TEXT')),
   );
 }

@@ -45,7 +45,8 @@ function headerEnd(buf: Buffer, start: number, end: number): { headerEnd: number
     const lf = buf.indexOf(10, i);
     if (lf < 0 || lf >= end) return { headerEnd: end, bodyStart: end };
     const n = lf + 1;
-    if (n < end && buf[n] === 13 && buf[n + 1] === 10) return { headerEnd: n, bodyStart: Math.min(n + 2, end) };
+    if (n < end && buf[n] === 13 && buf[n + 1] === 10)
+      return { headerEnd: n, bodyStart: Math.min(n + 2, end) };
     if (n < end && buf[n] === 10) return { headerEnd: n, bodyStart: n + 1 };
     i = n;
   }
@@ -59,7 +60,13 @@ export function parseHeaderFields(text: string): HeaderField[] {
     if (colon <= 0) continue;
     const key = line.slice(0, colon).trim().toUpperCase();
     if (!key || /[\s]/.test(key)) continue;
-    out.push({ key, value: line.slice(colon + 1).replace(/\r?\n/g, '').trim() });
+    out.push({
+      key,
+      value: line
+        .slice(colon + 1)
+        .replace(/\r?\n/g, '')
+        .trim(),
+    });
   }
   return out;
 }
@@ -71,7 +78,8 @@ export function header(h: HeaderField[], key: string): string | undefined {
 
 /** Content-Type value → type, subtype, parameters (RFC 2231 continuations joined, values kept encoded). */
 export function parseContentType(v: string | undefined, dflt: [string, string]): ContentType {
-  if (!v) return { type: dflt[0], subtype: dflt[1], params: dflt[0] === 'TEXT' ? [['CHARSET', 'us-ascii']] : [] };
+  if (!v)
+    return { type: dflt[0], subtype: dflt[1], params: dflt[0] === 'TEXT' ? [['CHARSET', 'us-ascii']] : [] };
   const [main, ...rest] = splitParams(v);
   const m = /^([^/\s]+)\s*\/\s*([^\s;]+)$/.exec(main.trim());
   if (!m) return { type: dflt[0], subtype: dflt[1], params: parseParams(rest) };
@@ -138,7 +146,14 @@ function parsePart(
   const h = headerEnd(buf, start, end);
   const headers = parseHeaderFields(buf.toString('latin1', start, h.headerEnd));
   let contentType = parseContentType(header(headers, 'CONTENT-TYPE'), dflt);
-  const part: MimePart = { headerStart: start, bodyStart: h.bodyStart, bodyEnd: end, headers, contentType, children: [] };
+  const part: MimePart = {
+    headerStart: start,
+    bodyStart: h.bodyStart,
+    bodyEnd: end,
+    headers,
+    contentType,
+    children: [],
+  };
   const tooDeep = depth >= MAX_DEPTH || counter.parts >= MAX_PARTS;
   if (contentType.type === 'MULTIPART') {
     const boundary = contentType.params.find(([k]) => k === 'BOUNDARY')?.[1];
@@ -148,7 +163,8 @@ function parsePart(
       part.contentType = contentType;
       return part;
     }
-    const childDefault: [string, string] = contentType.subtype === 'DIGEST' ? ['MESSAGE', 'RFC822'] : ['TEXT', 'PLAIN'];
+    const childDefault: [string, string] =
+      contentType.subtype === 'DIGEST' ? ['MESSAGE', 'RFC822'] : ['TEXT', 'PLAIN'];
     for (const [s, e] of splitMultipart(buf, h.bodyStart, end, boundary)) {
       part.children.push(parsePart(buf, s, e, childDefault, depth + 1, counter));
       if (counter.parts >= MAX_PARTS) break;

@@ -4,8 +4,9 @@
  * before substring matching, case-insensitively. Parts that are plain 7/8-bit US-ASCII
  * or UTF-8 are searched as stored, which keeps SEARCH TEXT fast on ordinary mail.
  */
-import { decodeText } from './charset.js';
+
 import { inSet, resolveSet } from './args.js';
+import { decodeText } from './charset.js';
 import { header, isMessage, type MimePart, parseMime } from './mime.js';
 import type { CalDate, SearchKey } from './search.js';
 
@@ -45,7 +46,10 @@ export class MessageText {
   headerText(part: MimePart = this.mime): string {
     let t = this.headerCache.get(part);
     if (t === undefined) {
-      t = part.headers.map((h) => `${h.key}: ${decodeHeaderValue(h.value)}`).join('\n').toLowerCase();
+      t = part.headers
+        .map((h) => `${h.key}: ${decodeHeaderValue(h.value)}`)
+        .join('\n')
+        .toLowerCase();
       this.headerCache.set(part, t);
     }
     return t;
@@ -80,13 +84,14 @@ export class MessageText {
 function decodeWords(v: string): string {
   return v
     .replace(/(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)\s+(?==\?)/g, '$1')
-    .replace(/=\?([^?\s*]+)(?:\*[^?\s]*)?\?([BbQq])\?([^?\s]*)\?=/g, (_m, cs: string, enc: string, text: string) => {
-      const bytes =
-        enc.toUpperCase() === 'B'
-          ? Buffer.from(text, 'base64')
-          : decodeQp(text.replace(/_/g, ' '));
-      return decodeText(bytes, cs);
-    });
+    .replace(
+      /=\?([^?\s*]+)(?:\*[^?\s]*)?\?([BbQq])\?([^?\s]*)\?=/g,
+      (_m, cs: string, enc: string, text: string) => {
+        const bytes =
+          enc.toUpperCase() === 'B' ? Buffer.from(text, 'base64') : decodeQp(text.replace(/_/g, ' '));
+        return decodeText(bytes, cs);
+      },
+    );
 }
 
 function decodeHeaderValue(raw: string): string {
@@ -174,7 +179,8 @@ export function matchKey(k: SearchKey, m: SearchMessage, scope: SearchScope, tex
     case 'modseq':
       return m.modseq >= k.n;
     case 'date': {
-      const d = k.which === 'internal' ? internalCal(m.internalDate) : sentDate(text?.headerValues('DATE')[0]);
+      const d =
+        k.which === 'internal' ? internalCal(m.internalDate) : sentDate(text?.headerValues('DATE')[0]);
       if (!d) return false;
       const c = cmpDate(d, k.date);
       return k.cmp === 'before' ? c < 0 : k.cmp === 'on' ? c === 0 : c >= 0;

@@ -3,8 +3,9 @@
  * search-match.ts evaluates. Search strings are decoded from the command's CHARSET here,
  * so matching works on JavaScript strings.
  */
-import { decodeText } from './charset.js';
+
 import { canonicalFlag, parseNumber, parseSearchDate, parseSequenceSet, type SeqRange } from './args.js';
+import { decodeText } from './charset.js';
 import { ImapParseError, type Token } from './tokens.js';
 
 export type CalDate = { y: number; m: number; d: number };
