@@ -5,7 +5,8 @@ import { register as aliases } from './aliases.js';
 import { register as config } from './config.js';
 import type { Register } from './context.js';
 import { register as domains } from './domains.js';
+import { register as init } from './init.js';
 import { register as serve } from './serve.js';
 import { register as size } from './size.js';
 
-export const registry: Register[] = [domains, accounts, aliases, size, config, serve];
+export const registry: Register[] = [domains, accounts, aliases, size, config, serve, init];
