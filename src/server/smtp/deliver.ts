@@ -76,6 +76,8 @@ export async function deliverMessage(ctx: PolicyContext, opts: { junk: boolean }
 
   const stored = await limited(local, 8, async (user) => {
     const prepend = `Return-Path: <${sender}>\r\nDelivered-To: ${user}\r\n${auth}${received}`;
+    // Junk is a special-use folder ensureUser() creates; INBOX always exists.
+    if (folder !== 'INBOX') await store.ensureUser(user);
     const [d] = await store.deliver([{ user, folder }], message.spool.stream(), {
       source,
       prepend,
