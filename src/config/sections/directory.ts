@@ -20,6 +20,15 @@ export const ldapSection = z
     password_attribute: z.string().default('userPassword').describe('attribute holding the password hash'),
     name_attribute: z.string().default('cn').describe('attribute holding the display name'),
     quota_attribute: z.string().default('').describe('attribute holding the quota in bytes; empty: no quota'),
+    disabled_attribute: z
+      .string()
+      .default('')
+      .describe('boolean attribute marking a disabled account; empty: accounts cannot be disabled here'),
+    object_classes: z
+      .array(z.string())
+      .default(['inetOrgPerson'])
+      .describe('object classes of accounts mailctl creates (add the one that carries quota/disabled attributes)'),
+    retries: z.number().int().min(0).default(2).describe('retries after a connection failure before giving up'),
     starttls: z.boolean().default(false).describe('upgrade ldap:// with StartTLS'),
     ca: z.string().default('').describe('CA file to verify the LDAP server certificate'),
     timeout: z
