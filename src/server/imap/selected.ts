@@ -16,6 +16,8 @@ export class Selected {
   /** Messages with a UID at or above this are \Recent to this session. */
   recentFrom: number;
   dirty = false;
+  /** Flags this session already reported (STORE, FETCH setting \Seen) since the last sync. */
+  private reported = new Map<number, string>();
 
   constructor(
     readonly view: MailboxView,
@@ -71,6 +73,11 @@ export class Selected {
     return n;
   }
 
+  /** Remembers that the client was told these flags, so the next sync does not repeat them. */
+  noteReported(m: MessageMeta): void {
+    this.reported.set(m.uid, m.flags.join(' '));
+  }
+
   flagsOf(m: MessageMeta): string {
     const f = this.isRecent(m.uid) ? [...m.flags, '\\Recent'] : m.flags;
     return `(${f.join(' ')})`;
@@ -98,8 +105,10 @@ export class Selected {
         s.send(`* ${this.recentCount()} RECENT`);
       }
       for (const m of ch.flagsChanged) {
+        if (this.reported.get(m.uid) === m.flags.join(' ')) continue;
         if (!this.gone.has(m.uid) && this.seqOf(m.uid)) s.send(this.flagsResponse(s, m, s.condstore));
       }
+      this.reported.clear();
     }
     if (opts.expunge && this.gone.size) this.announceExpunged(s, [...this.gone]);
   }

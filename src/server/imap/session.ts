@@ -176,6 +176,8 @@ export class ImapSession {
       this.countBad();
       return;
     }
+    // Bring the selected mailbox up to date first, so the command sees current data.
+    await this.syncAfter(cmd);
     const result = await this.dispatch(cmd);
     if (result.status === 'BAD') {
       if (this.countBad()) return;

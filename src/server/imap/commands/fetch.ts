@@ -39,8 +39,12 @@ export const fetch: CommandHandler = {
         return m && !m.flags.includes('\\Seen');
       });
       if (unseen.length) {
-        await sel.view.setFlags(unseen, 'add', ['\\Seen']);
+        const changed = await sel.view.setFlags(unseen, 'add', ['\\Seen']);
+        for (const m of changed) sel.noteReported(m);
         flagsFor = new Set(unseen);
+        // Re-read so the FLAGS we send include \Seen; EXPUNGE stays withheld during FETCH.
+        sel.dirty = true;
+        await sel.sync(s, { expunge: false });
       }
     }
     await runFetch(s, sel, uids, {

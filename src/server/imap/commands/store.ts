@@ -52,6 +52,7 @@ export const store: CommandHandler = {
     for (const u of uids) {
       const m = byUid.get(u) ?? sel.meta(u);
       if (!m) continue;
+      sel.noteReported(m);
       // .SILENT still reports MODSEQ to a CONDSTORE client (RFC 7162 3.2).
       if (!silent || (s.condstore && byUid.has(u))) {
         const items = silent ? [] : [`FLAGS ${sel.flagsOf(m)}`];
