@@ -1,6 +1,6 @@
 /**
- * Bad certificates for the audit's TLS tests, made with the real openssl: one signed by
- * the test CA but expired (openssl ca with a start/end date in the past), one self-signed.
+ * Certificates for the audit's TLS tests, made with the real openssl: issued by the test
+ * CA (valid, or expired via openssl ca with dates in the past) and self-signed.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,8 +12,13 @@ function run(dir: string, args: string[]): void {
   execFileSync(requireProgram('openssl', 'openssl'), args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** A certificate for `name` from the CA in `ca`, valid only in January 2020. */
-export function makeExpiredCert(dir: string, ca: TestCerts, name: string): { cert: string; key: string } {
+/** A certificate for `name` from the CA in `ca`; with `expired`, valid only in January 2020. */
+export function issueCert(
+  dir: string,
+  ca: TestCerts,
+  name: string,
+  opts: { expired?: boolean } = {},
+): { cert: string; key: string } {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'index.txt'), '');
   writeFileSync(join(dir, 'serial'), '1000\n');
@@ -47,10 +52,7 @@ export function makeExpiredCert(dir: string, ca: TestCerts, name: string): { cer
     'req.csr',
     '-out',
     'cert.pem',
-    '-startdate',
-    '20200101000000Z',
-    '-enddate',
-    '20200201000000Z',
+    ...(opts.expired ? ['-startdate', '20200101000000Z', '-enddate', '20200201000000Z'] : ['-days', '90']),
     '-extfile',
     'ext.cnf',
     '-notext',
@@ -72,7 +74,7 @@ export function makeSelfSignedCert(dir: string, name: string): { cert: string; k
     '-out',
     'cert.pem',
     '-days',
-    '30',
+    '365',
     '-subj',
     `/CN=${name}`,
     '-addext',

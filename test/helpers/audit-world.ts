@@ -2,13 +2,15 @@
  * The whole test world for `mailctl audit`: NSD serving the fixture zones (fixtures/dns),
  * good MX hosts (TLS 1.2+, valid chain from the test CA, no relaying) on 127.0.0.1 and
  * 127.0.0.2, submission on STARTTLS and implicit TLS, the MTA-STS policy over HTTPS, an
- * open relay (smtp-sink) on 127.0.0.3 and broken servers on 127.0.0.4–6 — all on one
+ * open relay (smtp-sink) on 127.0.0.3, broken servers on 127.0.0.4–6 and TLS faults
+ * (expired, self-signed, TLS 1.0, AUTH before STARTTLS) on 127.0.0.7–10 — all on one
  * high "SMTP port", the way --smtp-port reaches them.
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttps } from 'node:https';
 import { join } from 'node:path';
 import type { RunOptions } from '../../src/audit/run.js';
+import { issueCert, makeSelfSignedCert } from './audit-certs.js';
 import { type Stoppable, startBrokenServer, startMxPeer, startSmtpSink } from './audit-peers.js';
 import { makeCerts, type TestCerts } from './certs.js';
 import { type Nsd, startNsd } from './nsd.js';
@@ -35,7 +37,7 @@ export interface AuditWorld {
   httpsPort: number;
   /** Options that point an audit at this world. */
   options(domain: string, extra?: Partial<RunOptions>): RunOptions;
-  /** The same as CLI arguments (the test CA goes in through NODE_EXTRA_CA_CERTS). */
+  /** The same as CLI arguments. */
   args(domain: string): string[];
   stop(): Promise<void>;
 }
@@ -64,6 +66,10 @@ export async function startAuditWorld(opts: { broken?: boolean } = {}): Promise<
       'dnsbl.test': fixtureZone('dnsbl.test.zone'),
     });
     stoppers.push(nsd);
+    const bad = (name: string) => ({ localDomains: ['bad.test'], port: smtpPort, name });
+    const expired = issueCert(join(dir, 'tls-expired'), certs, 'expired.bad.test', { expired: true });
+    const selfSigned = makeSelfSignedCert(join(dir, 'tls-self'), 'selfsigned.bad.test');
+    const oldTls = issueCert(join(dir, 'tls-old'), certs, 'oldtls.bad.test');
     const tls = { cert: certs.cert, key: certs.key, localDomains: ['good.test'] };
     const started = await Promise.all([
       startMxPeer({ ...tls, host: '127.0.0.1', port: smtpPort, name: 'mx1.good.test' }),
@@ -72,6 +78,10 @@ export async function startAuditWorld(opts: { broken?: boolean } = {}): Promise<
       startMxPeer({ ...tls, host: '127.0.0.1', port: submissionsPort, name: 'smtp.good.test', secure: true }),
       startSmtpSink(dir, '127.0.0.3', smtpPort),
       startPolicyServer(certs, httpsPort),
+      startMxPeer({ ...bad('expired.bad.test'), ...expired, host: '127.0.0.7' }),
+      startMxPeer({ ...bad('selfsigned.bad.test'), ...selfSigned, host: '127.0.0.8' }),
+      startMxPeer({ ...bad('oldtls.bad.test'), ...oldTls, host: '127.0.0.9', minVersion: 'TLSv1' }),
+      startMxPeer({ ...bad('authplain.bad.test'), ...oldTls, host: '127.0.0.10', authBeforeTls: true }),
       ...(opts.broken === false
         ? []
         : [
@@ -107,6 +117,8 @@ export async function startAuditWorld(opts: { broken?: boolean } = {}): Promise<
       'dom.dnsbl.test',
       '--timeout',
       '2',
+      '--ca',
+      certs.caCert,
     ];
     return {
       dir,
