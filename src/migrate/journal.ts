@@ -1,0 +1,124 @@
+/**
+ * The migration state in SQLite: for every source message (user, folder, validity, key)
+ * the target UID, the content hash and the flags last written. A re-run copies only what
+ * is missing and fixes flags that changed. Before appending to a target folder the
+ * target's UIDNEXT is recorded as "pending"; after a crash (kill -9) messages at or above
+ * it that the journal does not know are matched to source messages by content hash and
+ * adopted instead of appended again — so no duplicates even without Message-IDs.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MailctlError } from '../errors.js';
+
+export interface JournalRow {
+  key: string;
+  sha256: string;
+  size: number;
+  flags: string;
+  idate: number;
+  target_uid: number;
+}
+
+export interface FolderRow {
+  validity: string;
+  target_folder: string;
+  target_validity: number;
+  pending_from: number | null;
+}
+
+export class Journal {
+  private readonly db: Database.Database;
+
+  constructor(readonly file: string) {
+    try {
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      this.db = new Database(file);
+    } catch (e) {
+      throw new MailctlError('storage', `cannot open the migration state: ${(e as Error).message}`, {
+        where: file,
+        hint: 'choose a writable path with --state FILE',
+      });
+    }
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a row must be on disk before we rely on it after kill -9
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS folders (
+        scope TEXT NOT NULL, folder TEXT NOT NULL, validity TEXT NOT NULL,
+        target_folder TEXT NOT NULL, target_validity INTEGER NOT NULL, pending_from INTEGER,
+        PRIMARY KEY (scope, folder));
+      CREATE TABLE IF NOT EXISTS messages (
+        scope TEXT NOT NULL, folder TEXT NOT NULL, validity TEXT NOT NULL, key TEXT NOT NULL,
+        sha256 TEXT NOT NULL, size INTEGER NOT NULL, flags TEXT NOT NULL, idate INTEGER NOT NULL,
+        target_uid INTEGER NOT NULL,
+        PRIMARY KEY (scope, folder, validity, key));
+    `);
+  }
+
+  folder(scope: string, folder: string): FolderRow | undefined {
+    return this.db
+      .prepare(
+        'SELECT validity, target_folder, target_validity, pending_from FROM folders WHERE scope = ? AND folder = ?',
+      )
+      .get(scope, folder) as FolderRow | undefined;
+  }
+
+  setFolder(scope: string, folder: string, row: FolderRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO folders (scope, folder, validity, target_folder, target_validity, pending_from) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scope, folder) DO UPDATE SET validity = excluded.validity, target_folder = excluded.target_folder,
+         target_validity = excluded.target_validity, pending_from = excluded.pending_from`,
+      )
+      .run(scope, folder, row.validity, row.target_folder, row.target_validity, row.pending_from);
+  }
+
+  /** All rows of a folder (any validity), keyed by validity+key. */
+  messages(scope: string, folder: string): (JournalRow & { validity: string })[] {
+    return this.db
+      .prepare(
+        'SELECT validity, key, sha256, size, flags, idate, target_uid FROM messages WHERE scope = ? AND folder = ?',
+      )
+      .all(scope, folder) as (JournalRow & { validity: string })[];
+  }
+
+  /** Records appended/adopted messages in one transaction. */
+  record(scope: string, folder: string, validity: string, rows: readonly JournalRow[]): void {
+    const ins = this.db.prepare(
+      `INSERT INTO messages (scope, folder, validity, key, sha256, size, flags, idate, target_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (scope, folder, validity, key) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size,
+       flags = excluded.flags, idate = excluded.idate, target_uid = excluded.target_uid`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows)
+        ins.run(scope, folder, validity, r.key, r.sha256, r.size, r.flags, r.idate, r.target_uid);
+    })();
+  }
+
+  updateFlags(
+    scope: string,
+    folder: string,
+    validity: string,
+    updates: readonly { key: string; flags: string }[],
+  ): void {
+    const up = this.db.prepare(
+      'UPDATE messages SET flags = ? WHERE scope = ? AND folder = ? AND validity = ? AND key = ?',
+    );
+    this.db.transaction(() => {
+      for (const u of updates) up.run(u.flags, scope, folder, validity, u.key);
+    })();
+  }
+
+  /** Drops rows of an older UIDVALIDITY once their messages were re-keyed. */
+  forgetValidity(scope: string, folder: string, keep: string): void {
+    this.db
+      .prepare('DELETE FROM messages WHERE scope = ? AND folder = ? AND validity <> ?')
+      .run(scope, folder, keep);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

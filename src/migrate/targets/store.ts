@@ -1,0 +1,94 @@
+/**
+ * The local mailctl store as the target. Every message enters through Store.deliver()
+ * (source "migrate"), so quota and change notification apply exactly as for SMTP.
+ */
+import { Readable } from 'node:stream';
+import type { MailboxView, Store } from '../../store/store.js';
+import { sha256 } from '../hash.js';
+import { normalizeFlags } from '../names.js';
+import type { Target, TargetFolderState, TargetMessage } from '../types.js';
+
+export class StoreTarget implements Target {
+  readonly kind = 'store' as const;
+  readonly delimiter = '.';
+  private views = new Map<string, MailboxView>();
+
+  constructor(
+    readonly user: string,
+    private readonly store: Store,
+    private readonly maxSize?: number,
+  ) {}
+
+  async folders(): Promise<{ name: string; specialUse?: string }[]> {
+    await this.store.ensureUser(this.user);
+    return (await this.store.listFolders(this.user)).map((f) => ({ name: f.name, specialUse: f.specialUse }));
+  }
+
+  async ensureFolder(name: string, opts: { specialUse?: string; subscribed: boolean }): Promise<void> {
+    const existing = await this.store.listFolders(this.user);
+    const found = existing.find((f) => f.name === name);
+    if (!found || !found.selectable) {
+      if (!found) await this.store.createFolder(this.user, name, opts.specialUse);
+    }
+    if (opts.subscribed && !found?.subscribed) await this.store.subscribe(this.user, name, true);
+  }
+
+  private async view(folder: string): Promise<MailboxView> {
+    let v = this.views.get(folder);
+    if (!v) {
+      v = await this.store.open({ user: this.user, folder });
+      this.views.set(folder, v);
+    } else {
+      await v.refresh();
+    }
+    return v;
+  }
+
+  async state(folder: string): Promise<TargetFolderState> {
+    const v = await this.view(folder);
+    const s = v.status();
+    return { uidValidity: s.uidValidity, uidNext: s.uidNext };
+  }
+
+  async append(
+    folder: string,
+    body: Buffer,
+    flags: readonly string[],
+    internalDate: Date,
+  ): Promise<{ uid: number }> {
+    const [d] = await this.store.deliver([{ user: this.user, folder }], Readable.from([body]), {
+      source: 'migrate',
+      flags,
+      internalDate,
+      maxSize: this.maxSize,
+    });
+    return { uid: d.uid };
+  }
+
+  async setFlags(folder: string, uid: number, flags: readonly string[]): Promise<void> {
+    const v = await this.view(folder);
+    await v.setFlags([uid], 'set', flags);
+  }
+
+  async scan(folder: string, opts: { fromUid?: number; hash?: boolean } = {}): Promise<TargetMessage[]> {
+    const v = await this.view(folder);
+    const out: TargetMessage[] = [];
+    for (const m of v.messages()) {
+      if (m.uid < (opts.fromUid ?? 1)) continue;
+      const t: TargetMessage = {
+        uid: m.uid,
+        size: m.size,
+        flags: normalizeFlags(m.flags),
+        internalDate: m.internalDate,
+      };
+      if (opts.hash) t.sha256 = sha256(await v.readAll(m.uid));
+      out.push(t);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const v of this.views.values()) v.close();
+    this.views.clear();
+  }
+}
