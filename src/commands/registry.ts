@@ -3,7 +3,6 @@
 import { register as accounts } from './accounts.js';
 import { register as aliases } from './aliases.js';
 import { register as audit } from './audit.js';
-import { register as bench } from './bench.js';
 import { register as config } from './config.js';
 import type { Register } from './context.js';
 import { register as domains } from './domains.js';
@@ -12,4 +11,4 @@ import { register as migrate } from './migrate.js';
 import { register as serve } from './serve.js';
 import { register as size } from './size.js';
 
-export const registry: Register[] = [domains, accounts, aliases, size, config, serve, init, audit, migrate, bench];
+export const registry: Register[] = [domains, accounts, aliases, size, config, serve, init, audit, migrate];
