@@ -17,6 +17,8 @@ import { fsyncDir, writeBody } from './write.js';
 export interface DeliverHost {
   opts: { fsync: boolean };
   checkQuota(user: string, adding: number): Promise<void>;
+  /** The folder directory vanished under us (deleted by another process). */
+  folderGone(ref: MailboxRef): Error;
   quotaFile(user: string): { add(bytes: number, messages: number): Promise<void> };
 }
 
@@ -52,6 +54,7 @@ export async function deliverInto(
   const tmpBase = newBaseName();
   const tmpPath = join(first.state.dir, 'tmp', tmpBase);
   const { size } = await writeBody(tmpPath, body, {
+    onMissingDir: () => host.folderGone(first.ref),
     prepend: opts.prepend,
     maxSize: opts.maxSize,
     fsync: host.opts.fsync,

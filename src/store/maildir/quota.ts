@@ -4,7 +4,7 @@
  * (atomic for small writes, so no lock). When the file is missing or has grown past 5120
  * bytes it is recalculated from the file names (S= fields) and replaced by rename.
  */
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../../errors.js';
 import { parseName } from './filename.js';
@@ -51,9 +51,18 @@ export class QuotaFile {
     if (bytes === 0 && messages === 0) return;
     const line = `${bytes} ${messages}\n`;
     try {
-      await fsp.appendFile(this.path, line, { flag: 'a' });
+      // O_APPEND without O_CREAT: a missing file is recalculated from the names later, and
+      // creating it here would make our line look like the header.
+      const fh = await fsp.open(this.path, constants.O_WRONLY | constants.O_APPEND);
+      try {
+        await fh.write(line);
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
+      this.cache = undefined;
+      return;
     }
     if (this.cache) {
       this.cache = {

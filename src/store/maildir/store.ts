@@ -39,6 +39,8 @@ export class MaildirStore implements Store {
   private states = new Map<string, FolderState>();
   private quotas = new Map<string, QuotaFile>();
   private ensured = new Set<string>();
+  /** Folder directories known to exist (saves a stat per delivery). */
+  private present = new Set<string>();
 
   constructor(readonly opts: MaildirStoreOptions) {}
 
@@ -72,18 +74,24 @@ export class MaildirStore implements Store {
   private async requireFolder(ref: MailboxRef): Promise<FolderState> {
     const folder = checkFolderName(ref.folder);
     const root = this.userRoot(ref.user);
+    const dir = folderPath(root, folder);
+    if (this.present.has(dir)) return this.state({ user: ref.user, folder });
     if (folder === 'INBOX') {
-      if (!this.ensured.has(ref.user)) await tree.makeMaildir(root, false);
+      await tree.makeMaildir(root, false);
     } else if (!(await tree.folderExists(root, folder))) {
       throw new MailctlError('not-found', `no folder ${JSON.stringify(folder)}`, {
         where: `${ref.user} ${folder}`,
         hint: 'create it first (IMAP CREATE)',
       });
     }
+    this.present.add(dir);
     return this.state({ user: ref.user, folder });
   }
 
   async deliver(to: readonly MailboxRef[], body: Readable, opts: DeliverOptions): Promise<Delivered[]> {
+    // Until we iterate the body, an 'error' on it must not become an uncaught exception;
+    // the iteration in writeBody still sees the error.
+    body.on('error', noop);
     if (to.length === 0) throw new MailctlError('invalid-input', 'deliver() needs at least one mailbox');
     const targets: { ref: MailboxRef; state: FolderState }[] = [];
     const seen = new Set<FolderState>();
@@ -96,6 +104,13 @@ export class MaildirStore implements Store {
     const delivered = await deliverInto(this, targets, body, opts);
     for (const d of delivered) this.changes.publish({ type: 'delivered', ref: d.ref, uid: d.uid });
     return delivered;
+  }
+
+  folderGone(ref: MailboxRef): Error {
+    this.forget(folderPath(this.userRoot(ref.user), ref.folder));
+    return new MailctlError('not-found', `folder ${JSON.stringify(ref.folder)} no longer exists`, {
+      where: `${ref.user} ${ref.folder}`,
+    });
   }
 
   /** Refuses when the user is already at or over quota (before reading a byte). */
@@ -179,7 +194,7 @@ export class MaildirStore implements Store {
       `deleted.${Date.now()}.${process.pid}.${Math.random().toString(36).slice(2)}`,
     );
     await fsp.rename(dir, trash);
-    this.states.delete(dir);
+    this.forget(dir);
     await fsp.rm(trash, { recursive: true, force: true });
     await fsp.unlink(this.quotaFile(user).path).catch(() => undefined); // recalculated next time
     await tree.writeSpecialUse(root, (m) => void m.delete(name), this.opts.fsync);
@@ -205,7 +220,7 @@ export class MaildirStore implements Store {
       const target = dst + n.slice(src.length);
       checkFolderName(target);
       await fsp.rename(folderPath(root, n), folderPath(root, target));
-      this.states.delete(folderPath(root, n));
+      this.forget(folderPath(root, n));
     }
     await tree.writeSubscriptions(
       root,
@@ -277,6 +292,11 @@ export class MaildirStore implements Store {
     return { usedBytes: u.bytes, messages: u.messages, limitBytes: limit };
   }
 
+  private forget(dir: string): void {
+    this.states.delete(dir);
+    this.present.delete(dir);
+  }
+
   /** Writes pending caches (modseq) now; for shutdown and tests. */
   async flush(): Promise<void> {
     await Promise.all([...this.states.values()].map((s) => s.modseqs.flush().catch(() => undefined)));
@@ -284,3 +304,5 @@ export class MaildirStore implements Store {
 }
 
 export { isInbox };
+
+function noop(): void {}

@@ -45,9 +45,15 @@ const CRLF_CR = Buffer.from([CR]);
 export async function writeBody(
   path: string,
   body: Readable,
-  opts: { prepend?: string; maxSize?: number; fsync: boolean; where: string },
+  opts: { prepend?: string; maxSize?: number; fsync: boolean; where: string; onMissingDir?: () => Error },
 ): Promise<Written> {
-  const fh = await fsp.open(path, 'wx', 0o600);
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, 'wx', 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && opts.onMissingDir) throw opts.onMissingDir();
+    throw e;
+  }
   const norm = new CrlfNormalizer();
   let size = 0;
   let tooLarge = false;
@@ -94,8 +100,43 @@ export async function writeBody(
   }
 }
 
-/** fsync a directory so a rename into it survives a crash. */
-export async function fsyncDir(dir: string): Promise<void> {
+interface DirSync {
+  running?: Promise<void>;
+  next?: Promise<void>;
+}
+const dirSyncs = new Map<string, DirSync>();
+
+/**
+ * fsync a directory so renames into it survive a crash, with group commit: callers that
+ * arrive while an fsync runs share the one that starts right after it (which covers every
+ * rename made before it began). One fsync per burst instead of one per message.
+ */
+export function fsyncDir(dir: string): Promise<void> {
+  let s = dirSyncs.get(dir);
+  if (!s) {
+    s = {};
+    dirSyncs.set(dir, s);
+  }
+  const st = s;
+  if (!st.running) {
+    st.running = fsyncDirNow(dir).finally(() => {
+      st.running = undefined;
+      if (!st.next) dirSyncs.delete(dir);
+    });
+    return st.running;
+  }
+  if (!st.next) {
+    st.next = st.running
+      .catch(() => undefined)
+      .then(() => {
+        st.next = undefined;
+        return fsyncDir(dir);
+      });
+  }
+  return st.next;
+}
+
+async function fsyncDirNow(dir: string): Promise<void> {
   const fh = await fsp.open(dir, 'r');
   try {
     await fh.sync();
