@@ -3,6 +3,7 @@
 import { register as accounts } from './accounts.js';
 import { register as aliases } from './aliases.js';
 import { register as audit } from './audit.js';
+import { register as bench } from './bench.js';
 import { register as config } from './config.js';
 import type { Register } from './context.js';
 import { register as domains } from './domains.js';
