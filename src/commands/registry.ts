@@ -12,4 +12,4 @@ import { register as migrate } from './migrate.js';
 import { register as serve } from './serve.js';
 import { register as size } from './size.js';
 
-export const registry: Register[] = [domains, accounts, aliases, size, config, serve, init, audit, migrate];
+export const registry: Register[] = [domains, accounts, aliases, size, config, serve, init, audit, migrate, bench];
