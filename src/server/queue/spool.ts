@@ -157,16 +157,38 @@ export class Spool extends EventEmitter implements OutboundQueue {
 
   /** Records one delivery attempt's per-recipient outcome and when to try the rest again. */
   recordAttempt(id: string, results: AttemptResult[], nextAttempt: number, lastError?: string): void {
+    this.db.transaction(() => this.applyAttempt(id, results, nextAttempt, lastError))();
+  }
+
+  /** The statements of recordAttempt, for use inside a larger transaction. */
+  applyAttempt(id: string, results: AttemptResult[], nextAttempt: number, lastError?: string): void {
     const now = Date.now();
-    this.db.transaction(() => {
-      const up = this.db.prepare(
-        'UPDATE recipients SET status = ?, last_error = ?, updated = ? WHERE msg_id = ? AND rcpt = ?',
-      );
-      for (const r of results) up.run(r.status, r.error ?? null, now, id, r.rcpt);
-      this.db
-        .prepare('UPDATE messages SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?')
-        .run(nextAttempt, lastError ?? null, id);
-    })();
+    const up = this.db.prepare(
+      'UPDATE recipients SET status = ?, last_error = ?, updated = ? WHERE msg_id = ? AND rcpt = ?',
+    );
+    for (const r of results) up.run(r.status, r.error ?? null, now, id, r.rcpt);
+    this.db
+      .prepare('UPDATE messages SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?')
+      .run(nextAttempt, lastError ?? null, id);
+  }
+
+  /** Pushes a message's next attempt back without recording recipient outcomes. */
+  postpone(id: string, nextAttempt: number, lastError: string): void {
+    this.db
+      .prepare('UPDATE messages SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?')
+      .run(nextAttempt, lastError, id);
+  }
+
+  /** nextDue, ignoring messages already being delivered. */
+  nextDueExcept(ids: readonly string[]): number | undefined {
+    if (ids.length === 0) return this.nextDue();
+    const v = this.db
+      .prepare(
+        `SELECT min(next_attempt) FROM messages WHERE held = 0 AND id NOT IN (${ids.map(() => '?').join(',')})`,
+      )
+      .pluck()
+      .get(...ids);
+    return (v as number | null) ?? undefined;
   }
 
   markWarned(id: string): void {

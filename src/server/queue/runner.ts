@@ -1,0 +1,262 @@
+/**
+ * The queue runner: takes due messages from the spool, attempts delivery under the
+ * concurrency limits, records per-recipient outcomes, schedules retries with exponential
+ * backoff, and sends DSNs (failure, expiry, one delay warning). On stop, in-flight
+ * deliveries get until the deadline to finish; the rest are cut off and stay queued
+ * exactly as they were (due again at the next start).
+ */
+import type { Config } from '../../config/load.js';
+import { formatDuration } from '../../proto/units.js';
+import type { DaemonContext, Service } from '../service.js';
+import { attemptMessage, type Outcome } from './attempt.js';
+import { delayWarningDue, nextAttempt, type RetryPolicy, retryDelay } from './backoff.js';
+import { sendNotice } from './bounce.js';
+import { readHeaderBlock } from './dkim.js';
+import { buildDsn, type DsnRecipient } from './dsn.js';
+import { Limiter } from './limiter.js';
+import type { MessageRow, Spool } from './spool.js';
+
+export type RunnerContext = Pick<DaemonContext, 'config' | 'log' | 'resolver' | 'directory' | 'store'>;
+
+/** Emitted on the spool after each recorded attempt (logs, metrics, tests). */
+export interface AttemptedEvent {
+  id: string;
+  results: Outcome[];
+  done: boolean;
+}
+
+export function policyOf(c: Config): RetryPolicy {
+  const d = c.delivery;
+  return { base: d.retry_base, max: d.retry_max, lifetime: d.lifetime, delayWarning: d.delay_warning };
+}
+
+export class QueueRunner implements Service {
+  readonly name = 'queue';
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+  private readonly limiter: Limiter;
+  private timer?: NodeJS.Timeout;
+  private stopping = false;
+  private lastRecycle = 0;
+  private readonly wake = () => this.schedule(0);
+
+  constructor(
+    private ctx: RunnerContext,
+    readonly spool: Spool,
+    private readonly pollMs = 1000,
+  ) {
+    this.limiter = new Limiter(ctx.config.delivery.concurrency, ctx.config.delivery.concurrency_per_domain);
+  }
+
+  start(): this {
+    this.spool.on('enqueued', this.wake);
+    this.schedule(0);
+    return this;
+  }
+
+  addresses() {
+    return [];
+  }
+
+  async reload(config: Config): Promise<void> {
+    this.ctx = { ...this.ctx, config };
+    this.limiter.setLimits(config.delivery.concurrency, config.delivery.concurrency_per_domain);
+  }
+
+  /** Resolves when nothing is due and nothing is in flight (tests). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0 || (this.spool.nextDue() ?? Number.POSITIVE_INFINITY) <= Date.now()) {
+      await Promise.race([...this.inFlight.values(), new Promise((r) => setTimeout(r, 20))]);
+    }
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    this.spool.off('enqueued', this.wake);
+    const all = Promise.allSettled([...this.inFlight.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => {
+      timer = setTimeout(() => r('late'), deadlineMs);
+    });
+    if ((await Promise.race([all, late])) === 'late') {
+      this.ctx.log.warn(
+        { inFlight: this.inFlight.size },
+        'queue: stop deadline reached; cutting deliveries off, they stay queued',
+      );
+      this.abort.abort();
+      await all;
+    }
+    clearTimeout(timer);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopping) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), Math.max(0, ms));
+  }
+
+  private tick(): void {
+    if (this.stopping) return;
+    const now = Date.now();
+    const cap = this.ctx.config.delivery.concurrency;
+    try {
+      if (now - this.lastRecycle > 10_000) {
+        this.spool.segments.recycle(); // segments emptied by `mailctl queue delete` in another process
+        this.lastRecycle = now;
+      }
+      const due = this.spool.due(now, cap + this.inFlight.size).filter((r) => !this.inFlight.has(r.id));
+      for (const row of due.slice(0, Math.max(0, cap - this.inFlight.size))) this.launch(row);
+      const nd = this.spool.nextDueExcept([...this.inFlight.keys()]);
+      this.schedule(Math.min(this.pollMs, nd === undefined ? this.pollMs : nd - now));
+    } catch (e) {
+      this.ctx.log.error({ err: (e as Error).message }, 'queue: cannot read the spool');
+      this.schedule(this.pollMs);
+    }
+  }
+
+  private launch(row: MessageRow): void {
+    const p = this.process(row)
+      .catch((e) => {
+        this.ctx.log.error(
+          { queueId: row.id, err: (e as Error).message },
+          'queue: delivery attempt failed internally',
+        );
+        try {
+          this.spool.postpone(
+            row.id,
+            Date.now() + retryDelay(row.attempts + 1, policyOf(this.ctx.config)),
+            (e as Error).message,
+          );
+        } catch {
+          // the spool is unreadable; tick() reports that
+        }
+      })
+      .finally(() => {
+        this.inFlight.delete(row.id);
+        this.schedule(0);
+      });
+    this.inFlight.set(row.id, p);
+  }
+
+  private async process(row: MessageRow): Promise<void> {
+    const open = this.spool
+      .recipientRows(row.id)
+      .filter((r) => r.status === 'pending' || r.status === 'deferred')
+      .map((r) => r.rcpt);
+    const results = open.length
+      ? await attemptMessage(row, open, {
+          config: this.ctx.config,
+          resolver: this.ctx.resolver,
+          directory: this.ctx.directory,
+          spool: this.spool,
+          limiter: this.limiter,
+          signal: this.abort.signal,
+          log: (f, m) => this.ctx.log.info(f, `queue: ${m}`),
+        })
+      : [];
+    if (this.abort.signal.aborted) return; // returned to the queue unchanged
+    await this.settle(row, results);
+  }
+
+  /** Records the outcome; bounces failures, warns once about delays, schedules the retry. */
+  private async settle(row: MessageRow, results: Outcome[]): Promise<void> {
+    const now = Date.now();
+    const policy = policyOf(this.ctx.config);
+    let next = now;
+    let final = results;
+    if (results.some((r) => r.status === 'deferred')) {
+      const n = nextAttempt(now, row.created, row.attempts + 1, policy);
+      if (n === undefined) {
+        const age = formatDuration(policy.lifetime);
+        final = results.map((r) =>
+          r.status === 'deferred'
+            ? {
+                ...r,
+                status: 'failed',
+                statusCode: '4.4.7',
+                error: `gave up after ${age}: ${r.error ?? 'no reply'}`,
+              }
+            : r,
+        );
+      } else next = n;
+    }
+    const failed = final.filter((r) => r.status === 'failed');
+    const deferred = final.filter((r) => r.status === 'deferred');
+    const done = deferred.length === 0;
+    const summary = (deferred[0] ?? failed[0])?.error;
+    const commit = () => {
+      this.spool.applyAttempt(row.id, final, next, summary);
+      if (done) this.spool.drop(row.id);
+    };
+    const log = { queueId: row.id, sender: row.sender, attempt: row.attempts + 1 };
+    for (const r of final)
+      this.ctx.log.info({ ...log, rcpt: r.rcpt, status: r.status, reply: r.error }, 'queue: recipient');
+    try {
+      if (failed.length > 0 && row.sender !== '') {
+        const how = await this.notify(
+          row,
+          failed.map((r) => dsnRecipient(r, 'failed')),
+          commit,
+        );
+        this.ctx.log.info({ ...log, bounce: how }, 'queue: bounce sent');
+      } else if (!done && delayWarningDue(now, row.created, row.warned === 1, row.sender, policy)) {
+        const how = await this.notify(
+          row,
+          deferred.map((r) => dsnRecipient(r, 'delayed')),
+          () => {
+            commit();
+            this.spool.markWarned(row.id);
+          },
+        );
+        this.ctx.log.info({ ...log, notice: how }, 'queue: delay warning sent');
+      } else {
+        this.spool.db.transaction(commit)();
+      }
+    } catch (e) {
+      this.ctx.log.error(
+        { ...log, err: (e as Error).message },
+        'queue: could not deliver the notice; will try again',
+      );
+      this.spool.postpone(
+        row.id,
+        now + retryDelay(row.attempts + 1, policy),
+        `notice failed: ${(e as Error).message}`,
+      );
+      return;
+    }
+    if (done) this.spool.segments.recycle(row.seg);
+    this.spool.emit('attempted', { id: row.id, results: final, done } satisfies AttemptedEvent);
+  }
+
+  private async notify(row: MessageRow, rcpts: DsnRecipient[], commit: () => void): Promise<string> {
+    const headers = await readHeaderBlock(this.spool.read(row));
+    const dsn = buildDsn({
+      reportingMta: this.ctx.config.hostname,
+      queueId: row.id,
+      sender: row.sender,
+      arrival: new Date(row.created),
+      now: new Date(),
+      recipients: rcpts,
+      originalHeaders: headers,
+      willRetryUntil: new Date(row.created + this.ctx.config.delivery.lifetime),
+    });
+    return sendNotice(row.sender, Buffer.from(dsn), commit, {
+      directory: this.ctx.directory,
+      store: this.ctx.store,
+      spool: this.spool,
+      log: (f, m) => this.ctx.log.warn(f, `queue: ${m}`),
+    });
+  }
+}
+
+function dsnRecipient(r: Outcome, action: 'failed' | 'delayed'): DsnRecipient {
+  return {
+    address: r.rcpt,
+    action,
+    ...(r.statusCode ? { status: r.statusCode } : {}),
+    ...(r.error ? { diagnostic: r.fromRemote ? r.error.replace(/^[^ ]+: /, '') : r.error } : {}),
+    fromRemote: r.fromRemote,
+    ...(r.remoteMta ? { remoteMta: r.remoteMta } : {}),
+  };
+}
