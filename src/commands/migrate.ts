@@ -12,7 +12,7 @@ import type { RunEvent } from '../migrate/run.js';
 import type { CliContext, Register } from './context.js';
 
 interface CommonOpts {
-  from: string;
+  from?: string;
   users?: string;
   sourceUser?: string;
   targetDomain?: string;
@@ -51,10 +51,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 function common(cmd: Command): Command {
   return cmd
-    .requiredOption(
-      '--from <source>',
-      'imap://user@host:port, imaps://…, maildir:PATH or mbox:PATH (file or tree)',
-    )
+    .option('--from <source>', 'imap://user@host:port, imaps://…, maildir:PATH or mbox:PATH (file or tree)')
     .option(
       '--users <csv>',
       'users CSV: source_user,source_password,target_user[,source_token,target_password]',
@@ -101,6 +98,11 @@ function readSecret(file: string | undefined, env: string, what: string): string
 
 async function request(o: CommonOpts) {
   const { parseSize } = await import('../proto/units.js');
+  if (!o.from) {
+    throw new MailctlError('usage', 'missing --from', {
+      hint: 'e.g. --from imaps://old.example.com, --from maildir:/var/vmail, --from mbox:/var/mail',
+    });
+  }
   const parallel = Number(o.parallel);
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new MailctlError('usage', `--parallel must be a positive integer, got ${o.parallel}`);
@@ -112,7 +114,7 @@ async function request(o: CommonOpts) {
   if (o.masterAuth !== 'login' && o.masterAuth !== 'plain')
     throw new MailctlError('usage', '--master-auth is login or plain');
   return {
-    from: o.from,
+    from: o.from as string,
     usersFile: o.users,
     sourceUser: o.sourceUser,
     targetDomain: o.targetDomain,
@@ -223,7 +225,9 @@ export const register: Register = (program: Command, ctx: CliContext) => {
     cmd
       .command('survey')
       .description('read the source only: folders, counts, sizes, dates, oddities, IMAP capabilities'),
-  ).action(async (o: CommonOpts) => {
+  ).action(async (own: CommonOpts) => {
+    // commander hands options shared with `migrate` to the parent: read them there
+    const o = { ...own, ...cmd.opts<CommonOpts>() };
     const { survey } = await import('../migrate/api.js');
     const s = await survey(await request(o));
     if (o.json) return ctx.io.json(s);
