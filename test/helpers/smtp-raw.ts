@@ -94,6 +94,11 @@ export class RawSmtp {
     this.sock.write(data);
   }
 
+  /** Writes and waits until the socket buffer drained (backpressure for big bodies). */
+  async writeDrained(data: string | Buffer): Promise<void> {
+    if (!this.sock.write(data)) await new Promise<void>((r) => this.sock.once('drain', () => r()));
+  }
+
   async cmd(line: string): Promise<SmtpReply> {
     this.write(`${line}\r\n`);
     return this.reply();

@@ -207,6 +207,7 @@ export function createHooks(
     onClose: (session: SMTPServerSession) => {
       const st = states.get(session.id);
       states.delete(session.id);
+      daemon.events.emit('connection-closed', { listener, session: session.id });
       if (!st) return;
       const s = st.ctx.session;
       log.info(
