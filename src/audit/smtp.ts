@@ -157,9 +157,13 @@ export function extensions(ehlo: Reply): Map<string, string> {
 
 async function connectSocket(t: ProbeTarget, timeoutMs: number, tls?: ConnectionOptions): Promise<Socket> {
   const where = `${t.address}:${t.port}`;
-  if (tls) return handshake(() => tlsConnect({ ...tls, host: t.address, port: t.port }), timeoutMs, where);
+  if (tls)
+    return handshake(() => tlsConnect({ ...tls, host: t.address, port: t.port }).unref(), timeoutMs, where);
   return new Promise((resolve, reject) => {
     const s = netConnect({ host: t.address, port: t.port });
+    // Probe sockets never keep the process alive on their own: every wait on them has a
+    // (referenced) deadline timer, and a socket forgotten after an error must not hang the CLI.
+    s.unref();
     const timer = setTimeout(() => {
       s.destroy();
       reject(new ProbeError(`${where}: no connection within ${timeoutMs} ms`));

@@ -77,7 +77,7 @@ export async function openTls(
   const tlsOpts = { ...tlsOptions(ep, opts), ...extra };
   if (ep.mode === 'implicit') {
     const socket = await handshake(
-      () => tlsConnect({ ...tlsOpts, host: ep.address, port: ep.port }),
+      () => tlsConnect({ ...tlsOpts, host: ep.address, port: ep.port }).unref(),
       opts.timeoutMs,
       `${ep.address}:${ep.port}`,
     );

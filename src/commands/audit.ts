@@ -4,6 +4,7 @@
  * reverse DNS), all checks at once. Exit 0 nothing failed, 1 something failed, 4 the
  * domain could not be checked at all.
  */
+import { isIP } from 'node:net';
 import { ExitCode, MailctlError } from '../errors.js';
 import type { Register } from './context.js';
 
@@ -21,19 +22,24 @@ function port(v: string): number {
   return n;
 }
 
+function ipAddress(v: string): string {
+  if (!isIP(v)) throw new MailctlError('usage', `--ip: not an IP address: ${v}`);
+  return v;
+}
+
 interface AuditCliOptions {
-  resolver: string[];
-  host: string[];
-  ip: string[];
-  selector: string[];
+  resolver?: string[];
+  host?: string[];
+  ip?: string[];
+  selector?: string[];
   smtpPort?: string;
   httpsPort?: string;
-  only: string[];
-  skip: string[];
+  only?: string[];
+  skip?: string[];
   timeout: string;
   dnsbl?: string[];
   dbl?: string[];
-  ca: string[];
+  ca?: string[];
   json?: boolean;
   markdown?: boolean;
   html?: string;
@@ -46,19 +52,19 @@ export const register: Register = (program, ctx) => {
       'external security diagnosis of a mail domain: open relay, TLS, SPF/DKIM/DMARC, DNSSEC/DANE, DNSBL, PTR, MTA-STS',
     )
     .argument('<domain>', 'the mail domain to audit, e.g. example.com')
-    .option('--resolver <host:port>', 'send all DNS queries to this server (repeatable)', list, [])
+    .option('--resolver <host:port>', 'send all DNS queries to this server (repeatable)', list)
     .option(
       '--host <name>',
       'submission/IMAPS/POP3S host to check on 587, 465, 993, 995 (repeatable)',
       list,
       [],
     )
-    .option('--ip <addr>', 'sending address: SPF coverage, PTR, DNSBL (repeatable)', list, [])
-    .option('--selector <s>', 'DKIM selector (repeatable; default: probe common ones)', list, [])
+    .option('--ip <addr>', 'sending address: SPF coverage, PTR, DNSBL (repeatable)', list)
+    .option('--selector <s>', 'DKIM selector (repeatable; default: probe common ones)', list)
     .option('--smtp-port <n>', 'port to reach the MX hosts on', '25')
     .option('--https-port <n>', 'port for the MTA-STS policy fetch', '443')
-    .option('--only <checks>', 'run only these checks (comma-separated)', list, [])
-    .option('--skip <checks>', 'skip these checks (comma-separated)', list, [])
+    .option('--only <checks>', 'run only these checks (comma-separated)', list)
+    .option('--skip <checks>', 'skip these checks (comma-separated)', list)
     .option('--timeout <seconds>', 'per network operation (connect, reply, DNS try)', '5')
     .option(
       '--dnsbl <zones>',
@@ -66,7 +72,7 @@ export const register: Register = (program, ctx) => {
       list,
     )
     .option('--dbl <zones>', 'domain blocklists to query (comma-separated)', list)
-    .option('--ca <file>', 'also trust this CA certificate (PEM) for TLS and MTA-STS (repeatable)', list, [])
+    .option('--ca <file>', 'also trust this CA certificate (PEM) for TLS and MTA-STS (repeatable)', list)
     .option('--json', 'print the report as JSON')
     .option('--markdown', 'print the report as Markdown')
     .option('--html <file>', 'also write the report as an HTML page')
@@ -84,7 +90,7 @@ export const register: Register = (program, ctx) => {
       type Name = (typeof checkNames)[number];
       const report = await import('../ui/audit-report.js');
       const ca = await Promise.all(
-        o.ca.map((f) =>
+        (o.ca ?? []).map((f) =>
           import('node:fs/promises').then((fs) =>
             fs.readFile(f, 'utf8').catch((e: unknown) => {
               throw new MailctlError(
@@ -98,14 +104,14 @@ export const register: Register = (program, ctx) => {
       const opts = {
         domain,
         ca,
-        resolvers: o.resolver,
-        hosts: o.host,
-        ips: o.ip,
-        selectors: o.selector,
+        resolvers: o.resolver ?? [],
+        hosts: o.host ?? [],
+        ips: (o.ip ?? []).map(ipAddress),
+        selectors: o.selector ?? [],
         smtpPort: port(o.smtpPort ?? '25'),
         httpsPort: port(o.httpsPort ?? '443'),
-        only: o.only as Name[],
-        skip: o.skip as Name[],
+        only: (o.only ?? []) as Name[],
+        skip: (o.skip ?? []) as Name[],
         timeoutMs: timeout * 1000,
         ...(o.dnsbl ? { dnsbl: o.dnsbl } : {}),
         ...(o.dbl ? { domainBlocklists: o.dbl } : {}),

@@ -104,12 +104,14 @@ async function connect(ctx: AuditContext, address: string): Promise<SmtpConnecti
     { host: address, address, port: ctx.smtpPort },
     ctx.timeoutMs,
   );
-  if (banner.code !== 220) {
+  try {
+    if (banner.code !== 220) throw new ProbeError(`greeted with ${banner.code} ${banner.lines[0] ?? ''}`);
+    await conn.ehlo(ctx.probe.heloName);
+    return conn;
+  } catch (e) {
     conn.close();
-    throw new ProbeError(`greeted with ${banner.code} ${banner.lines[0] ?? ''}`);
+    throw e;
   }
-  await conn.ehlo(ctx.probe.heloName);
-  return conn;
 }
 
 async function attempt(conn: SmtpConnection, t: RelayTrick): Promise<'accepted' | 'refused' | 'tempfail'> {
