@@ -29,7 +29,10 @@ after(async () => {
 });
 
 async function receivedFor(subject: string): Promise<string> {
-  const view = await td.daemon.ctx.store.open({ user: 'alice@example.test', folder: 'INBOX' }, { readOnly: true });
+  const view = await td.daemon.ctx.store.open(
+    { user: 'alice@example.test', folder: 'INBOX' },
+    { readOnly: true },
+  );
   try {
     for (const m of view.messages()) {
       const t = (await view.readAll(m.uid)).toString();
@@ -60,7 +63,10 @@ async function viaProxy(header: Buffer | string, subject: string): Promise<void>
 describe('PROXY protocol', () => {
   it('v1: the client address comes from the header', async () => {
     await viaProxy('PROXY TCP4 198.51.100.23 127.0.0.1 40000 25\r\n', 'proxy-v1');
-    assert.match(await receivedFor('proxy-v1'), /Received: from lb-client\.example\.net \(\[198\.51\.100\.23\]\)/);
+    assert.match(
+      await receivedFor('proxy-v1'),
+      /Received: from lb-client\.example\.net \(\[198\.51\.100\.23\]\)/,
+    );
   });
 
   it('v2: the client address comes from the binary header', async () => {
