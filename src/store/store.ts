@@ -125,6 +125,13 @@ export interface QuotaUsage {
   limitBytes: number;
 }
 
+/** An exclusive lock on a mailbox across sessions and processes (the POP3 maildrop lock). */
+export interface MailboxLock {
+  /** Marks the lock as alive (holders call it on activity; untouched locks go stale). */
+  touch(): Promise<void>;
+  release(): Promise<void>;
+}
+
 export interface Store {
   /** Writes the body once per target: tmp/, fsync, rename to new/ (cur/ when flags are set), fsync the directory. */
   deliver(to: readonly MailboxRef[], body: Readable, opts: DeliverOptions): Promise<Delivered[]>;
@@ -137,5 +144,7 @@ export interface Store {
   /** Creates INBOX and the special-use folders if missing. */
   ensureUser(user: string): Promise<void>;
   quota(user: string): Promise<QuotaUsage>;
+  /** Takes the exclusive lock on a mailbox; undefined when another session holds it. */
+  lockMailbox(ref: MailboxRef, opts: { staleMs: number }): Promise<MailboxLock | undefined>;
   readonly changes: ChangeBus;
 }

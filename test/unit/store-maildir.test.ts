@@ -134,3 +134,12 @@ describe('MaildirStore', () => {
     assert.equal(readdirSync(join(store.userRoot(alice.user), 'new')).length, 1);
   });
 });
+
+test('CRLF normalisation across chunk boundaries', async () => {
+  const { CrlfNormalizer } = await import('../../src/store/maildir/write.js');
+  const n = new CrlfNormalizer();
+  const out = Buffer.concat(
+    ['a\n', '\nb\r', '\nc', '\n', 'd\r\n'].map((s) => n.push(Buffer.from(s))),
+  ).toString();
+  assert.equal(out, 'a\r\n\r\nb\r\nc\r\nd\r\n');
+});

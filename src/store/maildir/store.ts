@@ -13,6 +13,7 @@ import type {
   Delivered,
   DeliverOptions,
   FolderInfo,
+  MailboxLock,
   MailboxRef,
   MailboxView,
   QuotaUsage,
@@ -23,6 +24,7 @@ import { copyInto, deliverInto } from './deliver.js';
 import type { Entry } from './entry.js';
 import { FolderState } from './folder.js';
 import * as tree from './folders.js';
+import { lockMailbox } from './mailbox-lock.js';
 import { checkFolderName, folderPath, isInbox, SEPARATOR, userParts } from './names.js';
 import { QuotaFile } from './quota.js';
 import { MaildirView } from './view.js';
@@ -295,6 +297,11 @@ export class MaildirStore implements Store {
   private forget(dir: string): void {
     this.states.delete(dir);
     this.present.delete(dir);
+  }
+
+  async lockMailbox(ref: MailboxRef, opts: { staleMs: number }): Promise<MailboxLock | undefined> {
+    const state = await this.requireFolder(ref);
+    return lockMailbox(state.dir, opts.staleMs);
   }
 
   /** Writes pending caches (modseq) now; for shutdown and tests. */

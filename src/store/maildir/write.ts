@@ -35,7 +35,7 @@ export class CrlfNormalizer {
       i = chunk.indexOf(LF, i + 1);
     }
     if (chunk.length > 0) this.lastCr = chunk[chunk.length - 1] === CR;
-    if (start === 0) return chunk;
+    if (parts.length === 0) return chunk;
     parts.push(chunk.subarray(start));
     return Buffer.concat(parts);
   }
