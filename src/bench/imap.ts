@@ -135,7 +135,9 @@ async function day(
     if (o.idleMs > 0 && performance.now() + o.idleMs < deadline) {
       const tag = 'idle';
       c.w.write(`${tag} IDLE\r\n`);
-      const cont = await c.w.line();
+      // Untagged updates (EXISTS, FETCH) may come before the continuation.
+      let cont = await c.w.line();
+      while (cont.startsWith('* ')) cont = await c.w.line();
       if (!cont.startsWith('+')) throw new ImapNo(`IDLE: ${cont}`);
       await sleep(o.idleMs);
       await rec.time('idle-done', async () => {
