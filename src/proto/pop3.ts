@@ -151,8 +151,8 @@ export function topOf(message: Buffer, lines: number): Buffer {
   return message.subarray(0, end);
 }
 
-/** Dovecot's default pop3_uidl_format "%08Xu%08Xv", so UIDLs survive a switch either way. */
+/** What Dovecot's default pop3_uidl_format "%08Xu%08Xv" produces (lower-case hex, checked against Dovecot 2.3), so UIDLs survive a switch either way. */
 export function uidl(uid: number, uidValidity: number): string {
-  const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+  const hex = (n: number) => n.toString(16).padStart(8, '0');
   return `${hex(uid)}${hex(uidValidity)}`;
 }

@@ -3,10 +3,12 @@
  * keywords and folders mailctl wrote, and mailctl sees flags and mail Dovecot changed.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
+import { uidl } from '../../src/proto/pop3.js';
 import { MaildirStore } from '../../src/store/maildir/store.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -78,6 +80,16 @@ describe('store ↔ Dovecot on one Maildir', () => {
     assert.match(st, new RegExp(`uidvalidity=${view.uidValidity}\\b`));
     assert.match(st, /uidnext=7\b/);
     assert.match(st, /messages=5\b/);
+  });
+
+  test("Dovecot's POP3 UIDLs equal mailctl's for the same messages", async () => {
+    const view = await store.open(INBOX);
+    const py = `import poplib,sys\np=poplib.POP3('127.0.0.1',${dc.pop3Port})\np.user('${user}');p.pass_('secret-pw')\nprint('\\n'.join(l.decode().split(' ')[1] for l in p.uidl()[1]))\np.rset();p.quit()`;
+    const theirs = execFileSync('python3', ['-c', py], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(
+      theirs,
+      view.messages().map((m) => uidl(m.uid, view.uidValidity)),
+    );
   });
 
   test('Dovecot lists the folders with the same names (modified UTF-7 decoded)', async () => {

@@ -158,7 +158,7 @@ describe('POP3', () => {
     assert.match(await c.cmd('LIST 9'), /^-ERR/);
     const uidl = await c.multiCmd('UIDL');
     const view = await td.daemon.ctx.store.open(INBOX);
-    const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+    const hex = (n: number) => n.toString(16).padStart(8, '0');
     assert.deepEqual(
       uidl.lines,
       [1, 2, 3].map((u) => `${u} ${hex(u)}${hex(view.uidValidity)}`),

@@ -58,6 +58,6 @@ describe('POP3 syntax', () => {
   });
 
   test("UIDL is Dovecot's %08Xu%08Xv", () => {
-    assert.equal(uidl(26, 1700000000), '0000001A6553F100');
+    assert.equal(uidl(26, 1700000000), '0000001a6553f100');
   });
 });
