@@ -69,8 +69,10 @@ export interface Plan {
 export interface NodeCapacity {
   /** SMTP messages/s one node sustains at the target utilization, and what limits it. */
   smtpPerSec: number;
-  limit: 'cpu' | 'iops' | 'fsync';
+  limit: 'cpu' | 'iops' | 'fsync' | 'daemon process';
   cpuBound: number;
+  /** mailctl serve is one Node.js process: its own work runs on one core. */
+  processBound: number;
   iopsBound: number;
   fsyncBound: number;
 }
@@ -219,9 +221,17 @@ function nodeCapacity(a: Assumptions, cpuMs: number): NodeCapacity {
   const iopsBound = (a.iopsPerNode * a.targetUtilization) / Math.max(1, a.iosPerDelivery);
   const fsyncBound =
     (FS_THREADS * 1000 * a.targetUtilization) / Math.max(1e-9, a.fsyncsPerDelivery * a.fsyncMs);
-  const smtpPerSec = Math.min(cpuBound, iopsBound, fsyncBound);
-  const limit = smtpPerSec === cpuBound ? 'cpu' : smtpPerSec === iopsBound ? 'iops' : 'fsync';
-  return { smtpPerSec, limit, cpuBound, iopsBound, fsyncBound };
+  const processBound = (1000 * a.targetUtilization) / cpuMs;
+  const smtpPerSec = Math.min(cpuBound, iopsBound, fsyncBound, processBound);
+  const limit =
+    smtpPerSec === cpuBound
+      ? 'cpu'
+      : smtpPerSec === processBound
+        ? 'daemon process'
+        : smtpPerSec === iopsBound
+          ? 'iops'
+          : 'fsync';
+  return { smtpPerSec, limit, cpuBound, processBound, iopsBound, fsyncBound };
 }
 
 function roles(a: Assumptions, l: Load, cpuMs: number): Plan['roles'] {
@@ -237,18 +247,21 @@ function roles(a: Assumptions, l: Load, cpuMs: number): Plan['roles'] {
       ram: mxConns * a.memPerConnection,
       iops: (l.deliveriesPerSec * a.iosPerDelivery) / u,
       connections: mxConns,
+      daemonCores: (l.inboundPerSec * cpuMs) / 1000 / u,
     },
     submission: {
       cores: (l.submissionPerSec * (cpuMs + a.scanCpuMs)) / 1000 / u,
       ram: subConns * a.memPerConnection,
       iops: (l.submissionPerSec * 3) / u,
       connections: subConns,
+      daemonCores: (l.submissionPerSec * cpuMs) / 1000 / u,
     },
     mailbox: {
       cores: (l.fetchesPerSec * a.imapCpuMsPerFetch) / 1000 / u,
       ram: mailboxConns * a.memPerConnection + hotIndex,
       iops: l.readIops / u,
       connections: mailboxConns,
+      daemonCores: (l.fetchesPerSec * a.imapCpuMsPerFetch) / 1000 / u,
     },
   };
 }

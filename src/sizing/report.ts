@@ -147,7 +147,7 @@ function machineSection(p: Plan): Section {
         ? [`next step at about ${n0(t.nextStepAtUsers)} users today (same habits and growth)`]
         : []),
       ...t.infrastructure.map((i) => `needs: ${i}`),
-      `one node sustains about ${n1(c.smtpPerSec)} SMTP msg/s at ${pct(p.inputs.targetUtilization)} (limited by ${c.limit}: CPU ${n1(c.cpuBound)}, IOPS ${n1(c.iopsBound)}, fsync ${n1(c.fsyncBound)} with ${FS_THREADS} fs threads); daemon CPU ${p.messageCpuMs.toFixed(2)} ms + scanners ${p.inputs.scanCpuMs} ms per message`,
+      `one node sustains about ${n1(c.smtpPerSec)} SMTP msg/s at ${pct(p.inputs.targetUtilization)} (limited by ${c.limit}: CPU ${n1(c.cpuBound)}, one daemon process ${n1(c.processBound)}, IOPS ${n1(c.iopsBound)}, fsync ${n1(c.fsyncBound)} with ${FS_THREADS} fs threads); daemon CPU ${p.messageCpuMs.toFixed(2)} ms + scanners ${p.inputs.scanCpuMs} ms per message`,
       `RAM: ${formatBytes(p.inputs.baseRam)} base + ${formatBytes(p.inputs.memPerConnection)} per connection + the index of the last ${HOT_INDEX_DAYS} days of mail for online users`,
       'topology steps (from the source document: split SMTP roles, then load-balance receiving servers sharing NFS and LDAP):',
       ...t.thresholds.map((s) => `  ${s}`),

@@ -17,6 +17,8 @@ export interface RoleNeed {
   /** IOPS at the target utilization. */
   iops: number;
   connections: number;
+  /** Cores of mailctl's own work (no scanners): one Node.js process per node runs it on one core. */
+  daemonCores: number;
 }
 
 export interface NodeSpec {
@@ -53,8 +55,9 @@ function add(...n: RoleNeed[]): RoleNeed {
       ram: s.ram + x.ram,
       iops: s.iops + x.iops,
       connections: s.connections + x.connections,
+      daemonCores: s.daemonCores + x.daemonCores,
     }),
-    { cores: 0, ram: 0, iops: 0, connections: 0 },
+    { cores: 0, ram: 0, iops: 0, connections: 0, daemonCores: 0 },
   );
 }
 
@@ -70,6 +73,7 @@ export function fill(a: Assumptions, n: RoleNeed): Fill {
     [n.ram / Math.max(1, a.ramPerNode - a.baseRam), 'RAM'],
     [n.iops / a.iopsPerNode, 'IOPS'],
     [n.connections / (a.connectionsPerNode * a.targetUtilization), 'connections'],
+    [n.daemonCores, 'one daemon process (one core)'],
   ];
   parts.sort((x, y) => y[0] - x[0]);
   return { ratio: parts[0][0], by: parts[0][1] };
