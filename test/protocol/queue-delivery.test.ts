@@ -101,3 +101,118 @@ test('delivers to the MX from DNS with a DKIM signature opendkim-testmsg accepts
   const bad = await opendkimVerify(tmp.path, eml, { 'example.test.': zones['example.test.'] });
   assert.equal(bad.ok, false, bad.output);
 });
+
+function part(dsn: string, type: string): string {
+  const m = new RegExp(`Content-Type: ${type}[^]*?\\r\\n\\r\\n([^]*?)\\r\\n--=_mailctl_dsn_`).exec(dsn);
+  assert.ok(m, `no ${type} part in:\n${dsn}`);
+  return m[1];
+}
+
+test('5xx from the MX bounces to the local sender: RFC 3464 report in her INBOX', async () => {
+  const before = (await inbox('alice@example.test')).length;
+  const { id } = await enqueue('alice@example.test', ['eve@bad.test', 'carol@ok.test'], message('mixed'));
+  const e = await attempted(spool, id, { done: true });
+  assert.deepEqual(Object.fromEntries(e.results.map((r) => [r.rcpt, r.status])), {
+    'eve@bad.test': 'failed',
+    'carol@ok.test': 'delivered',
+  });
+  const mails = (await inbox('alice@example.test')).slice(before);
+  assert.equal(mails.length, 1, 'one bounce');
+  const dsn = mails[0];
+  assert.match(dsn, /^Return-Path: <>\r\n/);
+  assert.match(dsn, /^From: "Mail Delivery System" <MAILER-DAEMON@mx\.example\.test>\r$/m);
+  assert.match(dsn, /^Auto-Submitted: auto-replied\r$/m);
+  assert.match(dsn, /Content-Type: multipart\/report; report-type=delivery-status; boundary=/);
+  const status = part(dsn, 'message/delivery-status');
+  assert.match(status, /^Reporting-MTA: dns; mx\.example\.test\r$/m);
+  assert.match(
+    status,
+    /^Final-Recipient: rfc822; eve@bad\.test\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; mx\.bad\.test\r$/m,
+  );
+  assert.match(status, /^Diagnostic-Code: smtp; 550 5\.1\.1 no such user here\r$/m);
+  assert.doesNotMatch(status, /carol@ok\.test/, 'delivered recipients are not reported');
+  assert.match(part(dsn, 'text/rfc822-headers'), /^Subject: mixed\r$/m);
+  assert.doesNotMatch(dsn, /Hello mixed/, 'the body is not returned');
+});
+
+test('MX preference order with fallback, implicit MX (A only), and null MX', async () => {
+  const before = sinks.ok.dumps().length;
+  const a = await enqueue('alice@example.test', ['x@backup.test'], message('backup'));
+  const ea = await attempted(spool, a.id, { done: true });
+  assert.equal(ea.results[0].status, 'delivered', ea.results[0].error);
+  assert.equal(ea.results[0].remoteMta, 'mx2.backup.test');
+  const b = await enqueue('alice@example.test', ['y@implicit.test'], message('implicit'));
+  const eb = await attempted(spool, b.id, { done: true });
+  assert.equal(eb.results[0].status, 'delivered', eb.results[0].error);
+  assert.deepEqual(
+    sinks.ok
+      .dumps()
+      .slice(before)
+      .map((d) => d.rcpts),
+    [['x@backup.test'], ['y@implicit.test']],
+  );
+  const inboxBefore = (await inbox('alice@example.test')).length;
+  const c = await enqueue('alice@example.test', ['z@nullmx.test'], message('nullmx'));
+  const ec = await attempted(spool, c.id, { done: true });
+  assert.equal(ec.results[0].status, 'failed');
+  const dsn = (await inbox('alice@example.test')).slice(inboxBefore);
+  assert.equal(dsn.length, 1);
+  assert.match(part(dsn[0], 'message/delivery-status'), /^Status: 5\.1\.10\r$/m);
+  assert.match(dsn[0], /null MX/);
+});
+
+test('no bounce for a bounce; a remote sender gets its DSN through the queue', async () => {
+  const inboxBefore = (await inbox('alice@example.test')).length;
+  const a = await enqueue('', ['eve@bad.test'], message('bounce-of-bounce', 'MAILER-DAEMON@elsewhere.test'));
+  const ea = await attempted(spool, a.id, { done: true });
+  assert.equal(ea.results[0].status, 'failed');
+  assert.equal((await spool.list()).length, 0, 'dropped, nothing new queued');
+  assert.equal((await inbox('alice@example.test')).length, inboxBefore);
+
+  const sinkBefore = sinks.ok.dumps().length;
+  const b = await enqueue(
+    'frank@ok.test',
+    ['eve@bad.test'],
+    message('remote-sender', 'frank@ok.test'),
+    false,
+  );
+  const dsnQueued = new Promise<string>((resolve) => spool.once('enqueued', resolve));
+  await attempted(spool, b.id, { done: true });
+  const dsnId = await dsnQueued;
+  const ed = await attempted(spool, dsnId, { done: true });
+  assert.equal(ed.results[0].status, 'delivered', ed.results[0].error);
+  const [d] = sinks.ok.dumps().slice(sinkBefore);
+  assert.equal(d.from, '', 'DSNs are sent with MAIL FROM:<>');
+  assert.deepEqual(d.rcpts, ['frank@ok.test']);
+  assert.match(d.message, /report-type=delivery-status/);
+  assert.match(d.message, /Final-Recipient: rfc822; eve@bad\.test/);
+});
+
+test('4xx is retried with backoff, then delivered once the MX accepts', async () => {
+  const softPort = port;
+  const soft = await startSink(tmp.path, '127.0.0.4', softPort, [
+    '-r',
+    'RCPT',
+    '-b',
+    '451 4.7.1 greylisted, try later',
+  ]);
+  const { id } = await enqueue('alice@example.test', ['gina@soft.test'], message('greylisted'));
+  const t0 = Date.now();
+  const e1 = await attempted(spool, id);
+  assert.equal(e1.done, false);
+  assert.equal(e1.results[0].status, 'deferred');
+  const q = await spool.get(id);
+  assert.equal(q?.attempts, 1);
+  assert.equal(q?.recipients[0].status, 'deferred');
+  assert.match(q?.lastError ?? '', /451 4\.7\.1 greylisted/);
+  // retry_base = 1h: the next attempt is an hour out, not sooner, not later.
+  const wait = (q?.nextAttemptAt?.getTime() ?? 0) - t0;
+  assert.ok(wait > 3_590_000 && wait <= 3_600_000 + (Date.now() - t0), String(wait));
+  await soft.stop();
+  sinks.soft = await startSink(tmp.path, '127.0.0.4', softPort);
+  assert.equal(await spool.retry(id), 1);
+  const e2 = await attempted(spool, id, { done: true });
+  assert.equal(e2.results[0].status, 'delivered', e2.results[0].error);
+  assert.equal(sinks.soft.dumps().length, 1);
+  assert.equal((await inbox('alice@example.test')).filter((m) => /greylisted/.test(m)).length, 0, 'no DSN');
+});

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptedEvent } from '../../src/server/queue/runner.js';
 import type { Spool } from '../../src/server/queue/spool.js';
@@ -38,10 +38,12 @@ export async function startSink(dir: string, host: string, port: number, args: s
     peer,
     host,
     dumpDir,
+    // Names are "<epoch seconds>.<random>": order by modification time (ns on ext4) instead.
     dumps: () =>
       readdirSync(dumpDir)
-        .sort()
-        .map((f) => parseDump(readFileSync(join(dumpDir, f), 'utf8'))),
+        .map((f) => ({ f, t: statSync(join(dumpDir, f)).mtimeMs }))
+        .sort((a, b) => a.t - b.t)
+        .map(({ f }) => parseDump(readFileSync(join(dumpDir, f), 'utf8'))),
     stop: () => peer.stop(),
   };
 }

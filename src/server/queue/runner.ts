@@ -11,6 +11,7 @@ import type { DaemonContext, Service } from '../service.js';
 import { attemptMessage, type Outcome } from './attempt.js';
 import { delayWarningDue, nextAttempt, type RetryPolicy, retryDelay } from './backoff.js';
 import { sendNotice } from './bounce.js';
+import { compact } from './compact.js';
 import { readHeaderBlock } from './dkim.js';
 import { buildDsn, type DsnRecipient } from './dsn.js';
 import { Limiter } from './limiter.js';
@@ -37,7 +38,8 @@ export class QueueRunner implements Service {
   private readonly limiter: Limiter;
   private timer?: NodeJS.Timeout;
   private stopping = false;
-  private lastRecycle = 0;
+  private lastRecycle = Date.now();
+  private compacting?: Promise<void>;
   private readonly wake = () => this.schedule(0);
 
   constructor(
@@ -74,7 +76,7 @@ export class QueueRunner implements Service {
     this.stopping = true;
     clearTimeout(this.timer);
     this.spool.off('enqueued', this.wake);
-    const all = Promise.allSettled([...this.inFlight.values()]);
+    const all = Promise.allSettled([...this.inFlight.values(), this.compacting]);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((r) => {
       timer = setTimeout(() => r('late'), deadlineMs);
@@ -101,10 +103,7 @@ export class QueueRunner implements Service {
     const now = Date.now();
     const cap = this.ctx.config.delivery.concurrency;
     try {
-      if (now - this.lastRecycle > 10_000) {
-        this.spool.segments.recycle(); // segments emptied by `mailctl queue delete` in another process
-        this.lastRecycle = now;
-      }
+      if (now - this.lastRecycle > 10_000) this.housekeeping(now);
       const due = this.spool.due(now, cap + this.inFlight.size).filter((r) => !this.inFlight.has(r.id));
       for (const row of due.slice(0, Math.max(0, cap - this.inFlight.size))) this.launch(row);
       const nd = this.spool.nextDueExcept([...this.inFlight.keys()]);
@@ -113,6 +112,21 @@ export class QueueRunner implements Service {
       this.ctx.log.error({ err: (e as Error).message }, 'queue: cannot read the spool');
       this.schedule(this.pollMs);
     }
+  }
+
+  /** Frees segments emptied by `mailctl queue delete` (another process) and compacts sparse ones. */
+  private housekeeping(now: number): void {
+    this.lastRecycle = now;
+    this.spool.segments.recycle();
+    if (this.compacting) return;
+    this.compacting = compact(this.spool, new Set(this.inFlight.keys()))
+      .then((r) => {
+        if (r.messages > 0) this.ctx.log.info(r, 'queue: compacted spool segments');
+      })
+      .catch((e) => this.ctx.log.error({ err: (e as Error).message }, 'queue: compaction failed'))
+      .finally(() => {
+        this.compacting = undefined;
+      });
   }
 
   private launch(row: MessageRow): void {
@@ -175,6 +189,7 @@ export class QueueRunner implements Service {
                 ...r,
                 status: 'failed',
                 statusCode: '4.4.7',
+                fromRemote: false,
                 error: `gave up after ${age}: ${r.error ?? 'no reply'}`,
               }
             : r,

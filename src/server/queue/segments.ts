@@ -68,8 +68,15 @@ export class Segments {
     return this.segs.size;
   }
 
+  /** Segments that take no more appends (candidates for compaction), with their size. */
+  fullSegments(): { id: number; end: number }[] {
+    return [...this.segs.values()]
+      .filter((s) => s.end >= this.cap && !s.writing && s.readers === 0)
+      .map((s) => ({ id: s.id, end: s.end }));
+  }
+
   /** Streams `chunks` into a segment and fdatasyncs it; the caller then commits the row. */
-  async append(chunks: AsyncIterable<Buffer | string>): Promise<Written> {
+  async append(chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): Promise<Written> {
     const seg = await this.acquire();
     const off = seg.end;
     let pos = off;
