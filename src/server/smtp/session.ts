@@ -268,7 +268,8 @@ export function createHooks(
         st.rejected++;
         if (isTooLarge(e)) throw new SmtpReplyError(Replies.messageTooBig, session.id);
         const quota = isQuota(e);
-        logMsg('failed', { err: (e as Error).message });
+        if (quota) logMsg('over-quota', { err: (e as Error).message });
+        else log.error({ session: session.id, err: (e as Error).message }, 'delivery failed; answering 451');
         if (quota) {
           throw new SmtpReplyError(
             daemon.config.smtp.quota_reply === 'permanent'
