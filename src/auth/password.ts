@@ -16,6 +16,7 @@ const ARGON2 = { memorySize: 19_456, iterations: 2, parallelism: 1, hashLength: 
 /** Schemes we can verify. PLAIN is accepted on import only and hashed there. */
 export const VERIFIABLE_SCHEMES = [
   'ARGON2ID',
+  'ARGON2', // OpenLDAP's name (pw-argon2); the encoded string says which variant
   'ARGON2I',
   'SHA512-CRYPT',
   'SHA256-CRYPT',
@@ -39,6 +40,11 @@ export async function hashPassword(password: string): Promise<string> {
   return `{${CURRENT_SCHEME}}${encoded}`;
 }
 
+/** The same argon2id hash under OpenLDAP's scheme name, so slapd (pw-argon2) can check binds too. */
+export function toLdapScheme(hash: string): string {
+  return hash.replace(/^\{ARGON2ID\}/, '{ARGON2}');
+}
+
 /** Splits `{SCHEME}rest`; a bare `$6$…`/`$2y$…` crypt string is recognised too. */
 export function splitHash(stored: string): { scheme: string; value: string } | undefined {
   const m = /^\{([A-Za-z0-9.-]+)\}(.*)$/s.exec(stored);
@@ -58,7 +64,8 @@ function cryptScheme(v: string): string | undefined {
 
 export function needsRehash(stored: string): boolean {
   const parts = splitHash(stored);
-  if (!parts || parts.scheme !== CURRENT_SCHEME) return true;
+  if (!parts || !(parts.scheme === CURRENT_SCHEME || parts.scheme === 'ARGON2')) return true;
+  if (!parts.value.startsWith('$argon2id$')) return true;
   const m = /\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(parts.value);
   return !m || Number(m[1]) < ARGON2.memorySize || Number(m[2]) < ARGON2.iterations;
 }
@@ -78,6 +85,7 @@ async function verifyScheme(scheme: string, value: string, password: string): Pr
   switch (scheme) {
     case 'ARGON2ID':
     case 'ARGON2I':
+    case 'ARGON2':
       return argon2Verify({ password, hash: value });
     case 'SHA512-CRYPT':
     case 'SHA256-CRYPT':
@@ -157,7 +165,8 @@ function wellFormed(scheme: string, v: string): boolean {
       return /^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$/.test(v);
     case 'ARGON2ID':
     case 'ARGON2I':
-      return /^\$argon2i?d?\$/.test(v);
+    case 'ARGON2':
+      return /^\$argon2(id|i|d)\$/.test(v);
     case 'CRYPT':
       return cryptScheme(v) !== undefined;
     default:
