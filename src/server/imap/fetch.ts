@@ -9,10 +9,9 @@ import { envelope } from '../../proto/imap/envelope.js';
 import { type FetchAtt, needsContent } from '../../proto/imap/fetch-atts.js';
 import { type MimePart, parseMime } from '../../proto/imap/mime.js';
 import type { MessageMeta } from '../../store/store.js';
+import { MessageReader } from './reader.js';
 import type { Selected } from './selected.js';
 import type { ImapSession } from './session.js';
-
-const READ_AHEAD = 8;
 
 export interface FetchPlan {
   atts: FetchAtt[];
@@ -33,14 +32,14 @@ function partial(b: Buffer, p?: { start: number; length: number }): Buffer {
   return b.subarray(p.start, Math.min(b.length, p.start + p.length));
 }
 
-/** One message's FETCH response as wire chunks. */
+/** One message's FETCH response: a line (binary string) when it has no literal, else wire chunks. */
 export function renderOne(
   sel: Selected,
   m: MessageMeta,
   seq: number,
   plan: FetchPlan,
   buf?: Buffer,
-): Buffer[] {
+): string | Buffer[] {
   const parts: (string | Buffer[])[] = [];
   let mime: MimePart | undefined;
   const getMime = () => {
@@ -109,6 +108,7 @@ export function renderOne(
   if (plan.uid && !hasUid) parts.unshift(`UID ${m.uid}`);
   if (plan.flagsFor?.has(m.uid) && !hasFlags) parts.push(`FLAGS ${sel.flagsOf(m)}`);
   if (plan.modseq && !hasModseq) parts.push(`MODSEQ (${m.modseq})`);
+  if (parts.every((p) => typeof p === 'string')) return `* ${seq} FETCH (${parts.join(' ')})\r\n`;
   const out: Buffer[] = [];
   let text = `* ${seq} FETCH (`;
   parts.forEach((p, i) => {
@@ -149,22 +149,31 @@ export async function runFetch(
   plan: FetchPlan,
 ): Promise<void> {
   const content = needsContent(plan.atts);
-  const reads: (Promise<Buffer | undefined> | undefined)[] = [];
-  const start = (i: number) => {
-    if (!content || i >= uids.length || reads[i]) return;
-    const uid = uids[i];
-    reads[i] = sel.meta(uid) ? sel.view.readAll(uid).catch(() => undefined) : Promise.resolve(undefined);
+  let lines: string[] = [];
+  let linesLen = 0;
+  const flushLines = () => {
+    if (lines.length) s.push(Buffer.from(lines.join(''), 'latin1'));
+    lines = [];
+    linesLen = 0;
   };
+  const reader = new MessageReader(sel.view, uids);
   for (let i = 0; i < uids.length; i++) {
-    for (let j = i; j < i + READ_AHEAD; j++) start(j);
     const uid = uids[i];
     const m = sel.meta(uid);
-    const buf = content ? await reads[i] : undefined;
-    reads[i] = undefined;
+    const buf = content && m ? await reader.get(i) : undefined;
     // Gone (expunged elsewhere, or the file vanished): RFC 2180 4.1.1 lets us skip it.
     if (!m || (content && !buf)) continue;
-    for (const b of renderOne(sel, m, sel.seqOf(uid), plan, buf)) s.push(b);
+    const r = renderOne(sel, m, sel.seqOf(uid), plan, buf);
+    if (typeof r === 'string') {
+      // Literal-free lines (FLAGS, UID, sizes) are batched: one Buffer per ~64 KiB, not per message.
+      lines.push(r);
+      linesLen += r.length;
+      if (linesLen < 65536) continue;
+    }
+    flushLines();
+    if (typeof r !== 'string') for (const b of r) s.push(b);
     await s.maybeFlush();
     if (s.isClosed) return;
   }
+  flushLines();
 }

@@ -1,9 +1,8 @@
 /** SEARCH / UID SEARCH (RFC 3501 6.4.4), CHARSET UTF-8/US-ASCII/ISO-2022-JP, CONDSTORE MODSEQ. */
 import { keyNeedsContent, keyUsesModseq, parseSearch } from '../../../proto/imap/search.js';
 import { MessageText, matchKey } from '../../../proto/imap/search-match.js';
+import { MessageReader } from '../reader.js';
 import { type CommandHandler, ok, SELECTED } from '../types.js';
-
-const READ_AHEAD = 8;
 
 export const search: CommandHandler = {
   name: 'SEARCH',
@@ -19,20 +18,14 @@ export const search: CommandHandler = {
     const hits: number[] = [];
     let maxModseq = 0;
     const uids = sel.uids;
-    const reads: (Promise<Buffer | undefined> | undefined)[] = [];
-    const start = (i: number) => {
-      if (!content || i >= uids.length || reads[i] || !sel.meta(uids[i])) return;
-      reads[i] = sel.view.readAll(uids[i]).catch(() => undefined);
-    };
+    const reader = new MessageReader(sel.view, uids);
     for (let i = 0; i < uids.length; i++) {
       const uid = uids[i];
       const m = sel.meta(uid);
       if (!m) continue;
-      for (let j = i; j < i + READ_AHEAD; j++) start(j);
       let text: MessageText | undefined;
       if (content) {
-        const buf = await reads[i];
-        reads[i] = undefined;
+        const buf = await reader.get(i);
         if (!buf) continue;
         text = new MessageText(buf);
       }
