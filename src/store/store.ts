@@ -89,6 +89,13 @@ export interface MailboxView {
   /** The message bytes as stored (CRLF line ends). */
   read(uid: number, range?: { start: number; end?: number }): Readable;
   readAll(uid: number): Promise<Buffer>;
+  /**
+   * Optional fast path for bulk IMAP FETCH/SEARCH: the same bytes as readAll(), read
+   * synchronously (a small file from the page cache costs ~20 µs this way against ~150 µs
+   * for readFile's four thread-pool round trips). IMAP calls it in batches between
+   * event-loop turns; undefined when the message is gone. Added by the IMAP server.
+   */
+  readAllSync?(uid: number): Buffer | undefined;
   setFlags(uids: readonly number[], op: FlagOp, flags: readonly string[]): Promise<MessageMeta[]>;
   /** Removes the given messages (EXPUNGE / POP3 DELE at QUIT); returns the UIDs removed. */
   expunge(uids: readonly number[]): Promise<number[]>;
