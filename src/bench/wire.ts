@@ -32,7 +32,10 @@ export class Wire {
   private ended = false;
   bytesIn = 0;
 
-  private constructor(socket: Socket | TLSSocket) {
+  private constructor(
+    socket: Socket | TLSSocket,
+    private readonly timeoutMs: number,
+  ) {
     this.socket = socket;
     this.attach(socket);
   }
@@ -49,7 +52,7 @@ export class Wire {
       : netConnect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
     await once(socket, tls ? 'secureConnect' : 'connect', timeoutMs, target);
-    return new Wire(socket);
+    return new Wire(socket, timeoutMs);
   }
 
   private attach(s: Socket | TLSSocket): void {
@@ -64,6 +67,12 @@ export class Wire {
     });
     s.on('close', () => {
       this.ended = true;
+      this.wake();
+    });
+    // A server that stops answering fails the operation instead of hanging the bench.
+    s.setTimeout(this.timeoutMs, () => {
+      this.failure = new Error(`no reply within ${this.timeoutMs} ms`);
+      s.destroy();
       this.wake();
     });
   }
@@ -114,6 +123,8 @@ export class Wire {
     plain.removeAllListeners('data');
     plain.removeAllListeners('error');
     plain.removeAllListeners('close');
+    plain.removeAllListeners('timeout');
+    plain.setTimeout(0);
     const secure = tlsConnect({
       socket: plain,
       rejectUnauthorized: tls.verify,
