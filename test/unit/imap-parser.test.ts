@@ -31,7 +31,14 @@ describe('imap framer', () => {
   const cases: [string, string[], unknown[]][] = [
     ['one line', ['a NOOP\r\n'], [{ type: 'command', data: 'a NOOP' }]],
     ['bare LF', ['a NOOP\n'], [{ type: 'command', data: 'a NOOP' }]],
-    ['split across chunks', ['a NO', 'OP\r', '\nb X\r\n'], [{ type: 'command', data: 'a NOOP' }, { type: 'command', data: 'b X' }]],
+    [
+      'split across chunks',
+      ['a NO', 'OP\r', '\nb X\r\n'],
+      [
+        { type: 'command', data: 'a NOOP' },
+        { type: 'command', data: 'b X' },
+      ],
+    ],
     [
       'sync literal asks for +',
       ['a LOGIN {5}\r\n', 'alice {3}\r\n', 'pw!\r\n'],
@@ -41,8 +48,16 @@ describe('imap framer', () => {
         { type: 'command', data: 'a LOGIN {5}\r\nalice {3}\r\npw!' },
       ],
     ],
-    ['LITERAL+ needs no +', ['a LOGIN {5+}\r\nalice x\r\n'], [{ type: 'command', data: 'a LOGIN {5+}\r\nalice x' }]],
-    ['literal with CRLF inside', ['a APPEND x {4+}\r\n\r\n\r\n\r\n'], [{ type: 'command', data: 'a APPEND x {4+}\r\n\r\n\r\n' }]],
+    [
+      'LITERAL+ needs no +',
+      ['a LOGIN {5+}\r\nalice x\r\n'],
+      [{ type: 'command', data: 'a LOGIN {5+}\r\nalice x' }],
+    ],
+    [
+      'literal with CRLF inside',
+      ['a APPEND x {4+}\r\n\r\n\r\n\r\n'],
+      [{ type: 'command', data: 'a APPEND x {4+}\r\n\r\n\r\n' }],
+    ],
     [
       'too large sync literal is refused unread',
       ['a APPEND x {51}\r\n', 'b NOOP\r\n'],
@@ -51,7 +66,11 @@ describe('imap framer', () => {
         { type: 'command', data: 'b NOOP' },
       ],
     ],
-    ['too large LITERAL+ is fatal', ['a APPEND x {51+}\r\nxxxx'], [{ type: 'error', reason: 'literal-too-large', tag: 'a', fatal: true }]],
+    [
+      'too large LITERAL+ is fatal',
+      ['a APPEND x {51+}\r\nxxxx'],
+      [{ type: 'error', reason: 'literal-too-large', tag: 'a', fatal: true }],
+    ],
     [
       'overlong line',
       [`a ${'x'.repeat(200)}\r\nb NOOP\r\n`],
@@ -68,11 +87,17 @@ describe('imap framer', () => {
         { type: 'command', data: 'b NOOP' },
       ],
     ],
-    ['huge literal number', ['a X {99999999999999999999}\r\n'], [{ type: 'error', reason: 'literal-too-large', tag: 'a', fatal: false }]],
+    [
+      'huge literal number',
+      ['a X {99999999999999999999}\r\n'],
+      [{ type: 'error', reason: 'literal-too-large', tag: 'a', fatal: false }],
+    ],
   ];
   for (const [name, chunks, want] of cases) {
     it(name, () => {
-      const got = frame(chunks).map((e) => (e.type === 'command' ? { type: 'command', data: e.data.toString('latin1') } : e));
+      const got = frame(chunks).map((e) =>
+        e.type === 'command' ? { type: 'command', data: e.data.toString('latin1') } : e,
+      );
       assert.deepEqual(got, want);
     });
   }
@@ -90,7 +115,13 @@ describe('imap tokenizer', () => {
       false,
       ['1', ['BODY.PEEK[HEADER.FIELDS (From "To")]<0.10>', 'BODY[1.2.MIME]']],
     ],
-    ['a APPEND INBOX (\\Seen) {3}\r\nabc', 'a', 'APPEND', false, ['INBOX', ['\\Seen'], { s: 'abc', lit: true }]],
+    [
+      'a APPEND INBOX (\\Seen) {3}\r\nabc',
+      'a',
+      'APPEND',
+      false,
+      ['INBOX', ['\\Seen'], { s: 'abc', lit: true }],
+    ],
     ['a LIST "" %', 'a', 'LIST', false, [{ s: '', lit: false }, '%']],
     ['a SEARCH ((OR SEEN DRAFT))', 'a', 'SEARCH', false, [[['OR', 'SEEN', 'DRAFT']]]],
     ['a STATUS "x" ()', 'a', 'STATUS', false, [{ s: 'x', lit: false }, []]],
@@ -120,7 +151,10 @@ describe('imap tokenizer', () => {
   ];
   for (const [line, tag] of bad) {
     it(`rejects ${JSON.stringify(line)}`, () => {
-      assert.throws(() => parseCommand(b(line)), (e: unknown) => e instanceof ImapParseError && e.tag === tag);
+      assert.throws(
+        () => parseCommand(b(line)),
+        (e: unknown) => e instanceof ImapParseError && e.tag === tag,
+      );
     });
   }
 });
@@ -138,7 +172,8 @@ describe('imap sequence sets, flags, dates', () => {
     assert.equal(formatSet([1, 2, 3, 7, 9, 10]), '1:3,7,9:10');
   });
   for (const bad of ['0', '1:', ':2', 'a', '1,,2', '1:2:3', '4294967296', '']) {
-    it(`rejects set ${JSON.stringify(bad)}`, () => assert.throws(() => parseSequenceSet(bad), ImapParseError));
+    it(`rejects set ${JSON.stringify(bad)}`, () =>
+      assert.throws(() => parseSequenceSet(bad), ImapParseError));
   }
   it('canonicalises flags', () => {
     const t = (v: string) => ({ type: 'atom' as const, value: v });
@@ -165,13 +200,27 @@ describe('imap fetch attributes', () => {
   });
   const cases: [string, unknown][] = [
     ['BODY[]', { peek: false, section: { part: [] }, label: 'BODY[]' }],
-    ['body.peek[]<0.100>', { peek: true, section: { part: [] }, partial: { start: 0, length: 100 }, label: 'BODY[]<0>' }],
+    [
+      'body.peek[]<0.100>',
+      { peek: true, section: { part: [] }, partial: { start: 0, length: 100 }, label: 'BODY[]<0>' },
+    ],
     ['BODY[1.2.MIME]', { peek: false, section: { part: [1, 2], text: 'MIME' }, label: 'BODY[1.2.MIME]' }],
     [
       'BODY.PEEK[header.fields (from "Subject")]',
-      { peek: true, section: { part: [], text: 'HEADER.FIELDS', fields: ['FROM', 'SUBJECT'] }, label: 'BODY[HEADER.FIELDS (FROM SUBJECT)]' },
+      {
+        peek: true,
+        section: { part: [], text: 'HEADER.FIELDS', fields: ['FROM', 'SUBJECT'] },
+        label: 'BODY[HEADER.FIELDS (FROM SUBJECT)]',
+      },
     ],
-    ['BODY[2.HEADER.FIELDS.NOT (X)]', { peek: false, section: { part: [2], text: 'HEADER.FIELDS.NOT', fields: ['X'] }, label: 'BODY[2.HEADER.FIELDS.NOT (X)]' }],
+    [
+      'BODY[2.HEADER.FIELDS.NOT (X)]',
+      {
+        peek: false,
+        section: { part: [2], text: 'HEADER.FIELDS.NOT', fields: ['X'] },
+        label: 'BODY[2.HEADER.FIELDS.NOT (X)]',
+      },
+    ],
     ['BODY[3.TEXT]', { peek: false, section: { part: [3], text: 'TEXT' }, label: 'BODY[3.TEXT]' }],
   ];
   for (const [raw, want] of cases) {
@@ -182,7 +231,16 @@ describe('imap fetch attributes', () => {
       assert.deepEqual(rest, want);
     });
   }
-  for (const bad of ['BODY[MIME]', 'BODY[0]', 'BODY[HEADER.FIELDS]', 'BODY[TEXT (X)]', 'BODY[]<1.0>', 'BOGUS', 'BODY[1.FOO]', 'BODY[HEADER.FIELDS ()]']) {
+  for (const bad of [
+    'BODY[MIME]',
+    'BODY[0]',
+    'BODY[HEADER.FIELDS]',
+    'BODY[TEXT (X)]',
+    'BODY[]<1.0>',
+    'BOGUS',
+    'BODY[1.FOO]',
+    'BODY[HEADER.FIELDS ()]',
+  ]) {
     it(`rejects ${bad}`, () => assert.throws(() => parseFetchAtts(atom(bad)), ImapParseError));
   }
 });
@@ -197,7 +255,13 @@ describe('imap search keys', () => {
         {
           op: 'or',
           a: { op: 'header', field: 'FROM', value: 'alice' },
-          b: { op: 'and', keys: [{ op: 'flag', flag: '\\Seen', set: false }, { op: 'size', cmp: 'larger', n: 10 }] },
+          b: {
+            op: 'and',
+            keys: [
+              { op: 'flag', flag: '\\Seen', set: false },
+              { op: 'size', cmp: 'larger', n: 10 },
+            ],
+          },
         },
         { op: 'not', key: { op: 'uid', set: [[1, 5]] } },
       ],
@@ -216,7 +280,16 @@ describe('imap search keys', () => {
     const { key } = parse(all);
     assert.equal(key.op, 'and');
   });
-  for (const bad of ['', 'BOGUS', 'FROM', 'LARGER x', 'BEFORE 2020-01-01', 'OR SEEN', '()', 'CHARSET KOI9 ALL']) {
+  for (const bad of [
+    '',
+    'BOGUS',
+    'FROM',
+    'LARGER x',
+    'BEFORE 2020-01-01',
+    'OR SEEN',
+    '()',
+    'CHARSET KOI9 ALL',
+  ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.throws(() => parse(bad)));
   }
 });

@@ -110,21 +110,23 @@ export function splitParams(v: string): string[] {
 
 export function parseParams(items: string[]): [string, string][] {
   const out: [string, string][] = [];
-  const continued = new Map<string, string[]>();
+  const continued = new Map<string, { parts: string[]; extended: boolean }>();
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq <= 0) continue;
     const name = item.slice(0, eq).trim().toUpperCase();
     let value = item.slice(eq + 1).trim();
     if (value.startsWith('"')) value = value.replace(/^"|"$/g, '').replace(/\\(.)/g, '$1');
-    const m = /^(.+)\*(\d+)\*?$/.exec(name);
+    const m = /^(.+)\*(\d+)(\*?)$/.exec(name);
     if (m) {
-      const arr = continued.get(m[1]) ?? [];
-      arr[Number(m[2])] = value;
-      continued.set(m[1], arr);
+      const c = continued.get(m[1]) ?? { parts: [], extended: false };
+      if (Number(m[2]) < 100) c.parts[Number(m[2])] = value;
+      if (m[3] && m[2] === '0') c.extended = true;
+      continued.set(m[1], c);
     } else out.push([name, value]);
   }
-  for (const [name, parts] of continued) out.push([`${name}*`, parts.join('')]);
+  // RFC 2231 continuations are joined; an extended (charset'lang'%XX) value keeps its "*".
+  for (const [name, c] of continued) out.push([c.extended ? `${name}*` : name, c.parts.join('')]);
   return out;
 }
 
