@@ -148,6 +148,11 @@ export async function importHash(stored: string): Promise<string> {
       hint: `supported: ${VERIFIABLE_SCHEMES.join(', ')}, PLAIN (hashed on import)`,
     });
   }
+  if (parts.scheme === 'CRYPT' && !cryptScheme(parts.value)) {
+    throw new MailctlError('invalid-input', `unsupported crypt(3) variant ${parts.value.slice(0, 3)}`, {
+      hint: 'only $5$, $6$ (SHA-crypt), $2y$/$2b$ (bcrypt) and argon2 crypt strings can be verified',
+    });
+  }
   if (!wellFormed(parts.scheme, parts.value)) {
     throw new MailctlError('invalid-input', `malformed {${parts.scheme}} hash`, {
       hint: 'copy the whole hash from the legacy user database',
