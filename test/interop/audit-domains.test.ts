@@ -119,6 +119,30 @@ test('SPF and DMARC faults on their own names', async () => {
   );
 });
 
+test('submission hosts without SRV: --host and guessed names, closed ports are info', async () => {
+  const guessed = await runAudit(world.options('nospf.bad.test', { only: ['tls'] }));
+  const given = await runAudit(world.options('bad.test', { only: ['tls'], hosts: ['smtp.nospf.bad.test'] }));
+  for (const r of [guessed, given]) {
+    for (const [svc, port] of [
+      ['submission', 587],
+      ['submissions', 465],
+      ['imaps', 993],
+      ['pop3s', 995],
+    ]) {
+      const f = check(r, 'tls').findings.find(
+        (x) => x.subject === `${svc} smtp.nospf.bad.test (127.0.0.11:${port})`,
+      );
+      assert.equal(f?.status, 'info', JSON.stringify(check(r, 'tls').findings));
+      assert.equal(f?.message, 'not listening');
+    }
+  }
+});
+
+test('DMARC: a subdomain without a record inherits the organisational policy', async () => {
+  const r = await runAudit(world.options('smtp.good.test', { only: ['dmarc'] }));
+  has(r, 'dmarc', 'pass', /no record of its own; _dmarc\.good\.test applies to subdomains with p=reject/);
+});
+
 test('TLS faults: expired, self-signed, TLS 1.0/1.1 accepted, AUTH before STARTTLS', async () => {
   const tls = async (d: string) => runAudit(world.options(d, { only: ['tls'] }));
   has(await tls('expired.bad.test'), 'tls', 'fail', /certificate expired on 2020-02-01/);

@@ -3,9 +3,39 @@
  * for (rua), pct 100, a subdomain policy that is not weaker, and external report
  * destinations that authorised receiving reports (RFC 7489 §7.1).
  */
+
+import type { AuditContext } from '../context.js';
 import { mailtoDomain, parseDmarc } from '../records.js';
+import type { Finding } from '../result.js';
 import { fail, info, pass, warn } from '../result.js';
 import type { Check } from '../run.js';
+
+/**
+ * A subdomain without its own record falls under its organisational domain's record
+ * (RFC 7489 §6.6.3), with sp= if given. The zone apex stands in for the organisational
+ * domain (no public-suffix list here). True when such a record decided the check.
+ */
+async function inherited(ctx: AuditContext, report: (f: Finding) => void): Promise<boolean> {
+  const apex = (await ctx.dns.zoneOf(ctx.domain)).zone;
+  if (!apex || apex === ctx.domain || !ctx.domain.endsWith(`.${apex}`)) return false;
+  const name = `_dmarc.${apex}`;
+  const recs = (await ctx.dns.txt(name)).records.filter((r) => /^v\s*=\s*DMARC1/i.test(r));
+  if (recs.length !== 1) return false;
+  const r = parseDmarc(recs[0]);
+  const effective = r.subdomainPolicy ?? r.policy;
+  if (r.errors.length > 0 || !effective) return false;
+  const what = `no record of its own; ${name} applies to subdomains with ${r.subdomainPolicy ? 'sp' : 'p'}=${effective}`;
+  if (effective === 'none')
+    report(
+      warn(
+        `_dmarc.${ctx.domain}`,
+        what,
+        `set sp=quarantine or reject at ${name}, or publish a record for ${ctx.domain}`,
+      ),
+    );
+  else report(pass(`_dmarc.${ctx.domain}`, what));
+  return true;
+}
 
 export const dmarc: Check = {
   name: 'dmarc',
@@ -14,6 +44,7 @@ export const dmarc: Check = {
     const d = ctx.domain;
     const name = `_dmarc.${d}`;
     const recs = (await ctx.dns.txt(name)).records.filter((r) => /^v\s*=\s*DMARC1/i.test(r));
+    if (recs.length === 0 && (await inherited(ctx, report))) return;
     if (recs.length === 0) {
       report(
         fail(

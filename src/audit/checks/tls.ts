@@ -46,18 +46,32 @@ async function submissionTargets(ctx: AuditContext, report: (f: Finding) => void
       }
     }),
   );
-  for (const h of ctx.opts.hosts ?? []) {
+  const given = ctx.opts.hosts ?? [];
+  for (const h of given) {
     const addrs = (await ctx.dns.addresses(h)).records;
     if (addrs.length === 0) report(fail(h, 'host given with --host has no address', `check the name ${h}`));
-    for (const a of addrs) {
-      for (const s of services) {
-        if (!out.some((t) => t.address === a && t.port === s.port)) {
-          out.push({ host: h, address: a, port: s.port, mode: s.mode, service: s.service, optional: true });
-        }
-      }
+    addStandardPorts(out, h, addrs);
+  }
+  if (out.length === 0 && given.length === 0) {
+    // Nothing published: try the names submission hosts usually have, on the standard ports.
+    for (const h of guessedHosts.map((g) => `${g}.${ctx.domain}`)) {
+      addStandardPorts(out, h, (await ctx.dns.addresses(h)).records);
     }
   }
   return out;
+}
+
+/** Names tried when neither SRV records nor --host name a submission host. */
+export const guessedHosts = ['smtp', 'mail', 'submission'];
+
+function addStandardPorts(out: Target[], host: string, addrs: string[]): void {
+  for (const a of addrs) {
+    for (const s of services) {
+      if (!out.some((t) => t.address === a && t.port === s.port)) {
+        out.push({ host, address: a, port: s.port, mode: s.mode, service: s.service, optional: true });
+      }
+    }
+  }
 }
 
 export const tls: Check = {
@@ -70,7 +84,7 @@ export const tls: Check = {
       report(
         info(
           ctx.domain,
-          'no submission host found (no SRV records, no --host): submission TLS not checked',
+          `no submission host found (no SRV records, no --host, no ${guessedHosts.join('/')}.${ctx.domain}): submission TLS not checked`,
           'publish _submission._tcp SRV records (RFC 6186) or give --host',
         ),
       );
@@ -86,8 +100,11 @@ async function endpoint(ctx: AuditContext, t: Target, report: (f: Finding) => vo
     s = await ctx.tls(t);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (t.optional && /ECONNREFUSED/.test(msg)) {
-      report(info(where, 'not listening'));
+    if (t.optional && /ECONNREFUSED|no connection within/.test(msg)) {
+      // A guessed or --host port that is simply not in use is not a fault.
+      report(
+        info(where, /ECONNREFUSED/.test(msg) ? 'not listening' : 'no connection (filtered or not in use)'),
+      );
     } else if (e instanceof ProbeError && !/TLS handshake/.test(msg)) {
       report(fail(where, `could not reach: ${msg}`, 'make the port reachable and answering'));
     } else {
