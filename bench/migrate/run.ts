@@ -17,7 +17,13 @@ import { startDovecot } from '../../test/helpers/dovecot.js';
 
 const argv = process.argv.slice(2);
 const arg = (n: string, d: number) => (argv.includes(n) ? Number(argv[argv.indexOf(n) + 1]) : d);
-const opts = { seed: 1, users: arg('--users', 4), messagesPerUser: arg('--messages', 2600), avgBytes: arg('--avg-bytes', 48000), bigAttachments: 8 };
+const opts = {
+  seed: 1,
+  users: arg('--users', 4),
+  messagesPerUser: arg('--messages', 2600),
+  avgBytes: arg('--avg-bytes', 48000),
+  bigAttachments: 8,
+};
 const rounds = arg('--rounds', 1);
 const W = resolve(process.env.BENCH_DIR ?? '/tmp/mailctl-bench-migrate');
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -40,7 +46,10 @@ interface Measure {
 }
 
 /** Runs commands in parallel under GNU time; wall time of the whole batch, the largest RSS. */
-async function measure(cmds: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[], label: string): Promise<Measure> {
+async function measure(
+  cmds: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[],
+  label: string,
+): Promise<Measure> {
   const t0 = performance.now();
   const rss = await Promise.all(
     cmds.map(
@@ -66,53 +75,185 @@ async function measure(cmds: { cmd: string; args: string[]; env?: NodeJS.Process
 
 type Tool = 'mailctl→dovecot' | 'mailctl→store' | 'doveadm backup' | 'mbsync' | 'imapsync';
 
-async function runTool(tool: Tool, round: number, m: Manifest, srcPort: number): Promise<{ full: Measure; again: Measure; stored: number }> {
+async function runTool(
+  tool: Tool,
+  round: number,
+  m: Manifest,
+  srcPort: number,
+): Promise<{ full: Measure; again: Measure; stored: number }> {
   const dir = join(W, `r${round}-${tool.replace(/[^a-z]/g, '')}`);
   if (existsSync(dir)) renameSync(dir, `${dir}.old.${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const users = m.users.map((u) => u.name);
   if (tool === 'mailctl→store') {
-    writeFileSync(join(dir, 'mailctl.toml'), `hostname = "mx.bench.test"\ndata_dir = "data"\n[store]\nfsync = true\n`);
-    const args = ['bin/mailctl.js', '-c', join(dir, 'mailctl.toml'), 'migrate', '--from', `imap://127.0.0.1:${srcPort}`, '--users', join(W, 'users.csv'), '--master', MASTER.user, '--insecure', '--parallel', '4', '--target-domain', 'bench.test', '--state', join(dir, 'state.sqlite'), '--json'];
+    writeFileSync(
+      join(dir, 'mailctl.toml'),
+      `hostname = "mx.bench.test"\ndata_dir = "data"\n[store]\nfsync = true\n`,
+    );
+    const args = [
+      'bin/mailctl.js',
+      '-c',
+      join(dir, 'mailctl.toml'),
+      'migrate',
+      '--from',
+      `imap://127.0.0.1:${srcPort}`,
+      '--users',
+      join(W, 'users.csv'),
+      '--master',
+      MASTER.user,
+      '--insecure',
+      '--parallel',
+      '4',
+      '--target-domain',
+      'bench.test',
+      '--state',
+      join(dir, 'state.sqlite'),
+      '--json',
+    ];
     const env = { MAILCTL_MASTER_PASSWORD: MASTER.password };
-    const full = await measure([{ cmd: process.execPath, args: args.map((a) => (a === 'bin/mailctl.js' ? join(ROOT, a) : a)), env }], `${tool}-${round}-full`);
-    const again = await measure([{ cmd: process.execPath, args: args.map((a) => (a === 'bin/mailctl.js' ? join(ROOT, a) : a)), env }], `${tool}-${round}-again`);
-    const stored = Number(execFileSync('sh', ['-c', `find ${dir}/data/mail -path '*/cur/*' -o -path '*/new/*' -type f | wc -l`], { encoding: 'utf8' }));
+    const full = await measure(
+      [{ cmd: process.execPath, args: args.map((a) => (a === 'bin/mailctl.js' ? join(ROOT, a) : a)), env }],
+      `${tool}-${round}-full`,
+    );
+    const again = await measure(
+      [{ cmd: process.execPath, args: args.map((a) => (a === 'bin/mailctl.js' ? join(ROOT, a) : a)), env }],
+      `${tool}-${round}-again`,
+    );
+    const stored = Number(
+      execFileSync('sh', ['-c', `find ${dir}/data/mail -path '*/cur/*' -o -path '*/new/*' -type f | wc -l`], {
+        encoding: 'utf8',
+      }),
+    );
     return { full, again, stored };
   }
-  const dst = await startDovecot({ dir: join(dir, 'dc'), mailRoot: join(dir, 'mail'), mailPath: '%n/Maildir', separator: '/', users: m.users.map((u) => ({ user: u.name, password: u.password })), master: MASTER, extraConf: 'mail_fsync = optimized\n' });
+  const dst = await startDovecot({
+    dir: join(dir, 'dc'),
+    mailRoot: join(dir, 'mail'),
+    mailPath: '%n/Maildir',
+    separator: '/',
+    users: m.users.map((u) => ({ user: u.name, password: u.password })),
+    master: MASTER,
+    extraConf: 'mail_fsync = optimized\n',
+  });
   try {
     const per = (f: (u: string) => { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }) => users.map(f);
     let cmds: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[];
     if (tool === 'mailctl→dovecot') {
-      cmds = [{
-        cmd: process.execPath,
-        args: [join(ROOT, 'bin/mailctl.js'), 'migrate', '--from', `imap://127.0.0.1:${srcPort}`, '--to', `imap://127.0.0.1:${dst.imapPort}`, '--users', join(W, 'users.csv'), '--master', MASTER.user, '--to-master', MASTER.user, '--insecure', '--parallel', '4', '--state', join(dir, 'state.sqlite'), '--json'],
-        env: { MAILCTL_MASTER_PASSWORD: MASTER.password, MAILCTL_TO_MASTER_PASSWORD: MASTER.password },
-      }];
+      cmds = [
+        {
+          cmd: process.execPath,
+          args: [
+            join(ROOT, 'bin/mailctl.js'),
+            'migrate',
+            '--from',
+            `imap://127.0.0.1:${srcPort}`,
+            '--to',
+            `imap://127.0.0.1:${dst.imapPort}`,
+            '--users',
+            join(W, 'users.csv'),
+            '--master',
+            MASTER.user,
+            '--to-master',
+            MASTER.user,
+            '--insecure',
+            '--parallel',
+            '4',
+            '--state',
+            join(dir, 'state.sqlite'),
+            '--json',
+          ],
+          env: { MAILCTL_MASTER_PASSWORD: MASTER.password, MAILCTL_TO_MASTER_PASSWORD: MASTER.password },
+        },
+      ];
     } else if (tool === 'doveadm backup') {
       cmds = per((u) => ({
         cmd: 'doveadm',
-        args: ['-c', dst.configFile, '-o', 'imapc_host=127.0.0.1', '-o', `imapc_port=${srcPort}`, '-o', `imapc_user=${u}`, '-o', `imapc_master_user=${MASTER.user}`, '-o', `imapc_password=${MASTER.password}`, '-o', 'imapc_features=rfc822.size fetch-headers modseq', '-o', 'imapc_ssl=no', 'backup', '-R', '-u', u, 'imapc:'],
+        args: [
+          '-c',
+          dst.configFile,
+          '-o',
+          'imapc_host=127.0.0.1',
+          '-o',
+          `imapc_port=${srcPort}`,
+          '-o',
+          `imapc_user=${u}`,
+          '-o',
+          `imapc_master_user=${MASTER.user}`,
+          '-o',
+          `imapc_password=${MASTER.password}`,
+          '-o',
+          'imapc_features=rfc822.size fetch-headers modseq',
+          '-o',
+          'imapc_ssl=no',
+          'backup',
+          '-R',
+          '-u',
+          u,
+          'imapc:',
+        ],
       }));
     } else if (tool === 'mbsync') {
       cmds = per((u) => {
         const rc = join(dir, `mbsyncrc.${u}`);
         mkdirSync(join(dir, 'mbsync-state', u), { recursive: true });
-        const store = (name: string, port: number) => `IMAPStore ${name}\nHost 127.0.0.1\nPort ${port}\nUser ${u}*${MASTER.user}\nPass ${MASTER.password}\nSSLType None\nAuthMechs LOGIN\n\n`;
-        writeFileSync(rc, `${store('src', srcPort)}${store('dst', dst.imapPort)}Channel ch\nFar :src:\nNear :dst:\nPatterns *\nCreate Near\nSync Pull\nSyncState ${join(dir, 'mbsync-state', u)}/\n`);
+        const store = (name: string, port: number) =>
+          `IMAPStore ${name}\nHost 127.0.0.1\nPort ${port}\nUser ${u}*${MASTER.user}\nPass ${MASTER.password}\nSSLType None\nAuthMechs LOGIN\n\n`;
+        writeFileSync(
+          rc,
+          `${store('src', srcPort)}${store('dst', dst.imapPort)}Channel ch\nFar :src:\nNear :dst:\nPatterns *\nCreate Near\nSync Pull\nSyncState ${join(dir, 'mbsync-state', u)}/\n`,
+        );
         return { cmd: 'mbsync', args: ['-q', '-c', rc, '-a'] };
       });
     } else {
       const imapsync = process.env.IMAPSYNC ?? '';
       cmds = per((u) => ({
         cmd: 'perl',
-        args: [imapsync, '--host1', '127.0.0.1', '--port1', String(srcPort), '--user1', u, '--authuser1', MASTER.user, '--password1', MASTER.password, '--host2', '127.0.0.1', '--port2', String(dst.imapPort), '--user2', u, '--authuser2', MASTER.user, '--password2', MASTER.password, '--nossl1', '--nossl2', '--notls1', '--notls2', '--noreleasecheck', '--nolog', '--tmpdir', dir],
+        args: [
+          imapsync,
+          '--host1',
+          '127.0.0.1',
+          '--port1',
+          String(srcPort),
+          '--user1',
+          u,
+          '--authuser1',
+          MASTER.user,
+          '--password1',
+          MASTER.password,
+          '--host2',
+          '127.0.0.1',
+          '--port2',
+          String(dst.imapPort),
+          '--user2',
+          u,
+          '--authuser2',
+          MASTER.user,
+          '--password2',
+          MASTER.password,
+          '--nossl1',
+          '--nossl2',
+          '--notls1',
+          '--notls2',
+          '--noreleasecheck',
+          '--nolog',
+          '--tmpdir',
+          dir,
+        ],
       }));
     }
     const full = await measure(cmds, `${tool.replace(/\W/g, '')}-${round}-full`);
     const again = await measure(cmds, `${tool.replace(/\W/g, '')}-${round}-again`);
-    const stored = users.reduce((a, u) => a + Number(dst.doveadm(['-f', 'flow', 'mailbox', 'status', '-u', u, 'messages', '*']).split('\n').reduce((s, l) => s + Number(/messages=(\d+)/.exec(l)?.[1] ?? 0), 0)), 0);
+    const stored = users.reduce(
+      (a, u) =>
+        a +
+        Number(
+          dst
+            .doveadm(['-f', 'flow', 'mailbox', 'status', '-u', u, 'messages', '*'])
+            .split('\n')
+            .reduce((s, l) => s + Number(/messages=(\d+)/.exec(l)?.[1] ?? 0), 0),
+        ),
+      0,
+    );
     return { full, again, stored };
   } finally {
     await dst.stop();
@@ -120,8 +261,18 @@ async function runTool(tool: Tool, round: number, m: Manifest, srcPort: number):
 }
 
 const m = corpus();
-writeFileSync(join(W, 'users.csv'), `source_user,source_password,target_user\n${m.users.map((u) => `${u.name},,${u.name}`).join('\n')}\n`);
-const src = await startDovecot({ dir: join(W, 'src-dc'), mailRoot: join(W, 'corpus', 'maildir'), mailPath: '%n/Maildir', separator: '.', users: m.users.map((u) => ({ user: u.name, password: u.password })), master: MASTER });
+writeFileSync(
+  join(W, 'users.csv'),
+  `source_user,source_password,target_user\n${m.users.map((u) => `${u.name},,${u.name}`).join('\n')}\n`,
+);
+const src = await startDovecot({
+  dir: join(W, 'src-dc'),
+  mailRoot: join(W, 'corpus', 'maildir'),
+  mailPath: '%n/Maildir',
+  separator: '.',
+  users: m.users.map((u) => ({ user: u.name, password: u.password })),
+  master: MASTER,
+});
 const tools: Tool[] = ['mailctl→dovecot', 'doveadm backup', 'mbsync', 'mailctl→store'];
 if (process.env.IMAPSYNC) tools.push('imapsync');
 const results: { tool: Tool; round: number; full: Measure; again: Measure; stored: number }[] = [];
@@ -131,21 +282,30 @@ try {
     for (const tool of r % 2 ? [...tools].reverse() : tools) {
       const res = await runTool(tool, r, m, src.imapPort);
       results.push({ tool, round: r, ...res });
-      process.stderr.write(`${tool} round ${r}: full ${res.full.seconds.toFixed(1)} s, again ${res.again.seconds.toFixed(2)} s, RSS ${res.full.peakRssMB.toFixed(0)} MB, stored ${res.stored}/${m.totals.messages}\n`);
+      process.stderr.write(
+        `${tool} round ${r}: full ${res.full.seconds.toFixed(1)} s, again ${res.again.seconds.toFixed(2)} s, RSS ${res.full.peakRssMB.toFixed(0)} MB, stored ${res.stored}/${m.totals.messages}\n`,
+      );
     }
   }
 } finally {
   await src.stop();
 }
 mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'out', 'migrate.json'), JSON.stringify({ options: opts, totals: m.totals, results }, null, 2));
+writeFileSync(
+  join(ROOT, 'bench', 'out', 'migrate.json'),
+  JSON.stringify({ options: opts, totals: m.totals, results }, null, 2),
+);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = m.totals.bytes / 1e6;
-console.log(`corpus: ${m.users.length} users, ${m.totals.messages} messages, ${mb.toFixed(0)} MB; ${rounds} round(s), medians\n`);
+console.log(
+  `corpus: ${m.users.length} users, ${m.totals.messages} messages, ${mb.toFixed(0)} MB; ${rounds} round(s), medians\n`,
+);
 console.log('| tool | full run s | msg/s | MB/s | no-change re-run s | peak RSS MB | messages stored |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const t of tools) {
   const rs = results.filter((r) => r.tool === t);
   const full = median(rs.map((r) => r.full.seconds));
-  console.log(`| ${t} | ${full.toFixed(1)} | ${(m.totals.messages / full).toFixed(0)} | ${(mb / full).toFixed(1)} | ${median(rs.map((r) => r.again.seconds)).toFixed(2)} | ${median(rs.map((r) => Math.max(r.full.peakRssMB, r.again.peakRssMB))).toFixed(0)} | ${rs[0].stored} |`);
+  console.log(
+    `| ${t} | ${full.toFixed(1)} | ${(m.totals.messages / full).toFixed(0)} | ${(mb / full).toFixed(1)} | ${median(rs.map((r) => r.again.seconds)).toFixed(2)} | ${median(rs.map((r) => Math.max(r.full.peakRssMB, r.again.peakRssMB))).toFixed(0)} | ${rs[0].stored} |`,
+  );
 }
