@@ -50,7 +50,9 @@ const nested = crlf([
 const section = (spec: string, buf = nested) => {
   const a = parseFetchAtt(`BODY[${spec}]`);
   assert.equal(a.kind, 'section');
-  return sectionBytes(buf, parseMime(buf), (a as { section: never }).section)?.toString('latin1');
+  return sectionBytes(buf, parseMime(buf), (a as Extract<typeof a, { kind: 'section' }>).section)?.toString(
+    'latin1',
+  );
 };
 
 describe('imap MIME sections', () => {
