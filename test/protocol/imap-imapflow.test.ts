@@ -55,7 +55,8 @@ describe('imapflow', () => {
       const folder = secure ? 'FlowA' : 'FlowB';
       await c.mailboxCreate(folder);
       const ap = await c.append(folder, Buffer.from(multipart), ['\\Seen'], new Date('2024-01-02T03:04:05Z'));
-      assert.equal(ap?.uid, 1);
+      assert.ok(ap);
+      assert.equal(ap.uid, 1);
       const lock = await c.getMailboxLock(folder);
       try {
         const m = await c.fetchOne('1', {
@@ -80,10 +81,13 @@ describe('imapflow', () => {
         for await (const ch of content) chunks.push(ch as Buffer);
         assert.equal(Buffer.concat(chunks).toString('latin1').slice(0, 8), '%PDF-1.4');
         const src = await c.fetchOne('1', { source: true });
-        assert.ok(src?.source?.equals(Buffer.from(multipart)));
+        assert.ok(src);
+        assert.ok(src.source?.equals(Buffer.from(multipart)));
         await c.messageFlagsAdd('1', ['\\Flagged', '$Work']);
         const f = await c.fetchOne('1', { flags: true });
-        assert.ok(f?.flags?.has('$Work') && f.flags.has('\\Flagged'));
+        assert.ok(f);
+        assert.ok(f.flags?.has('$Work'));
+        assert.ok(f.flags?.has('\\Flagged'));
         assert.deepEqual(await c.search({ keyword: '$Work' }), [1]);
         assert.deepEqual(await c.search({ body: 'see attached' }), [1]);
         const mv = await c.messageMove('1', 'Archive');
