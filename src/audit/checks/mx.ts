@@ -68,7 +68,7 @@ export const mx: Check = {
               report(
                 fail(
                   where,
-                  `SMTP not reachable: ${g.error}`,
+                  `SMTP does not work: ${g.error}`,
                   `make port ${ctx.smtpPort} reachable from the internet and answer SMTP`,
                 ),
               );
