@@ -138,6 +138,11 @@ test('submission hosts without SRV: --host and guessed names, closed ports are i
   }
 });
 
+test('MTA-STS: a policy served with a certificate the client cannot verify is not a policy', async () => {
+  const r = await runAudit(world.options('good.test', { only: ['mta-sts'], ca: [] }));
+  has(r, 'mta-sts', 'fail', /policy not retrievable: unable to verify the first certificate/);
+});
+
 test('DMARC: a subdomain without a record inherits the organisational policy', async () => {
   const r = await runAudit(world.options('smtp.good.test', { only: ['dmarc'] }));
   has(r, 'dmarc', 'pass', /no record of its own; _dmarc\.good\.test applies to subdomains with p=reject/);
