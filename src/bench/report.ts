@@ -83,8 +83,11 @@ export function imapSections(r: ImapReport): Section[] {
   ];
   if (r.server) {
     lines.push(serverLine(r.server));
-    if (r.server.memPerConnection !== undefined)
-      lines.push(`memory per logged-in connection: ${formatBytes(r.server.memPerConnection)}`);
+    lines.push(
+      r.server.memPerConnection !== undefined
+        ? `memory per logged-in connection: ${formatBytes(r.server.memPerConnection)} (lowest RSS with all users connected, minus RSS before)`
+        : 'memory per connection: not measurable, RSS noise exceeded the growth (try more --users)',
+    );
   }
   if (r.serverNote) lines.push(r.serverNote);
   lines.push(...errorLines(r.errors));

@@ -151,6 +151,7 @@ export async function runImap(o: ImapBenchOptions & CommonOptions): Promise<Imap
   const { pid, note } = serverPid(o.target, o.pid);
   let w: ReturnType<typeof watch> | undefined;
   let connected: ProcSample | undefined;
+  let connectedAt = 0;
   const r = await benchImap({
     ...o,
     // After seeding, before the simulated users connect: the baseline for memory per connection.
@@ -158,15 +159,19 @@ export async function runImap(o: ImapBenchOptions & CommonOptions): Promise<Imap
       if (pid !== undefined) w = watch(pid);
     },
     onAllConnected: () => {
+      connectedAt = performance.now();
       if (pid !== undefined) connected = sample(pid);
     },
   });
   const before = w?.first;
+  // Login (password hashing) leaves garbage that inflates RSS for a while: take the lowest
+  // RSS seen while every user was connected, which is after the server's GC has run.
+  const during = (w?.samples ?? []).filter((x) => x.at >= connectedAt && x.at <= connectedAt + o.durationMs);
+  const low = Math.min(connected?.rss ?? Number.POSITIVE_INFINITY, ...during.map((x) => x.rss));
   const server = pid !== undefined && w ? usage(pid, w) : undefined;
-  const memPerConnection =
-    before && connected && r.loggedIn > 0
-      ? Math.max(0, (connected.rss - before.rss) / r.loggedIn)
-      : undefined;
+  // No growth means GC noise exceeded what the connections cost: not measurable with this few users.
+  const growth = before && Number.isFinite(low) && r.loggedIn > 0 ? (low - before.rss) / r.loggedIn : 0;
+  const memPerConnection = growth > 0 ? growth : undefined;
   const report: ImapReport = {
     kind: 'imap',
     target: targetText(o.target),

@@ -141,13 +141,18 @@ export function sample(root: number): ProcSample | undefined {
 export function watch(root: number, everyMs = 200) {
   const first = sample(root);
   let peakRss = first?.rss ?? 0;
+  const samples: { at: number; rss: number }[] = [];
   const timer = setInterval(() => {
     const s = sample(root);
-    if (s && s.rss > peakRss) peakRss = s.rss;
+    if (!s) return;
+    samples.push({ at: s.at, rss: s.rss });
+    if (s.rss > peakRss) peakRss = s.rss;
   }, everyMs);
   timer.unref();
   return {
     first,
+    /** RSS samples so far (every `everyMs`). */
+    samples,
     stop() {
       clearInterval(timer);
       const last = sample(root);

@@ -87,7 +87,11 @@ export function applyProfile(a: Assumptions, p: Profile, given: readonly Assumpt
   if (num(p.fsyncMs))
     set('fsyncMs', p.fsyncMs, `median fsync'd file create in ${p.fsyncDir ?? 'the data directory'}`);
   if (num(p.memPerConnection))
-    set('memPerConnection', p.memPerConnection, 'server RSS growth per idle IMAP connection');
+    set(
+      'memPerConnection',
+      p.memPerConnection,
+      'server RSS growth per connected IMAP user (lowest RSS while all were connected, minus RSS before)',
+    );
   return { assumptions: out, sources, replaced };
 }
 

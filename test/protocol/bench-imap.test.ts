@@ -47,10 +47,13 @@ test('bench imap: 4 users over STARTTLS for 2 s on a seeded mailbox', async () =
   for (const op of ['fetch-headers', 'fetch-body', 'store', 'idle-done']) assert.ok(count(op) > 0, op);
   assert.ok(r.bytesFetched > 4 * 4000, 'bodies came back');
   assert.equal(r.server?.pid, d.pid);
-  assert.ok(r.server?.memPerConnection !== undefined);
+  assert.ok((r.server?.rssPeak ?? 0) > 0);
+  // With 4 users the daemon's GC noise can exceed their memory: then it is reported as not measurable.
+  const mem = r.server?.memPerConnection;
+  assert.ok(mem === undefined || mem > 0);
   const p = JSON.parse(readFileSync(profile, 'utf8'));
   assert.equal(p.kind, 'mailctl-bench-profile');
-  assert.equal(typeof p.memPerConnection, 'number');
+  assert.equal(p.memPerConnection, mem);
 });
 
 test('bench imap: implicit TLS, and a wrong password is an error per user, not a crash', async () => {
