@@ -87,7 +87,7 @@ export class FolderState implements EntryOwner {
   /** Re-reads what changed on disk. Returns true when the state changed. */
   async sync(): Promise<boolean> {
     const [lnew, lcur] = await Promise.all([this.list('new'), this.list('cur')]);
-    const uidChanged = await this.uidlist.refresh();
+    const uidChanged = this.uidlist.refresh();
     await this.keywords.load();
     if (!lnew.changed && !lcur.changed && !uidChanged && this.uidlist.loaded) return false;
     await this.modseqs.load();
@@ -160,24 +160,24 @@ export class FolderState implements EntryOwner {
 
   /** Gives UIDs to files that have none (under the uidlist lock); creates the uidlist if needed. */
   async number(files: readonly string[]): Promise<void> {
-    await withDotLock(this.uidlist.path, { fsync: this.fsync }, async (lock) => {
-      await this.uidlist.refresh();
+    await withDotLock(this.uidlist.path, { fsync: this.fsync }, (lock) => {
+      this.uidlist.refresh();
       const todo = files.filter((f) => !this.uidlist.byBase.has(parseName(f).base));
-      if (!this.uidlist.loaded) await this.uidlist.create(lock, todo);
-      else if (todo.length > 0) await this.uidlist.append(todo, false);
+      if (!this.uidlist.loaded) this.uidlist.create(lock, todo);
+      else if (todo.length > 0) this.uidlist.append(todo);
     });
   }
 
   /** Rewrites dovecot-uidlist without records of vanished files (after expunge). */
   async compactUidlist(): Promise<void> {
     await withDotLock(this.uidlist.path, { fsync: this.fsync }, async (lock) => {
-      await this.uidlist.refresh();
+      this.uidlist.refresh();
       const keep = new Map<string, string>();
       for (const sub of ['new', 'cur']) {
         const names = await fsp.readdir(join(this.dir, sub)).catch(() => [] as string[]);
         for (const n of names) if (n[0] !== '.') keep.set(parseName(n).base, n);
       }
-      if (this.uidlist.loaded) await this.uidlist.rewrite(lock, keep);
+      if (this.uidlist.loaded) this.uidlist.rewrite(lock, keep);
     });
   }
 

@@ -102,7 +102,7 @@ export async function writeSubscriptions(
   await withDotLock(path, { fsync, staleMs: 30_000 }, async (lock) => {
     const names = [...new Set(update(await readSubscriptions(root)))];
     const body = names.map((n) => n.split(SEPARATOR).map(tabEscape).join('\t')).join('\n');
-    await lock.replace(`V\t2\n\n${body}${names.length > 0 ? '\n' : ''}`);
+    lock.replace(`V\t2\n\n${body}${names.length > 0 ? '\n' : ''}`);
   });
 }
 
@@ -144,6 +144,6 @@ export async function writeSpecialUse(
   await withDotLock(path, { fsync }, async (lock) => {
     const m = await readSpecialUse(root);
     update(m);
-    await lock.replace([...m].map(([name, use]) => `${use}\t${name}\n`).join(''));
+    lock.replace([...m].map(([name, use]) => `${use}\t${name}\n`).join(''));
   });
 }

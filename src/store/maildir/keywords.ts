@@ -70,7 +70,7 @@ export class KeywordTable {
           names[slot] = k;
         }
         const text = names.map((n, i) => (n ? `${i} ${n}\n` : '')).join('');
-        await lock.replace(text);
+        lock.replace(text);
         this.names = names;
         this.stamp = '';
       });

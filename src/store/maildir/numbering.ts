@@ -49,12 +49,12 @@ async function drain(state: FolderState, q: { waiting: Waiter[]; running: boolea
 
 async function assign(state: FolderState, files: string[]): Promise<number[]> {
   const ul = state.uidlist;
-  return withDotLock(ul.path, { fsync: state.fsync }, async (lock) => {
-    await ul.refresh();
+  return withDotLock(ul.path, { fsync: state.fsync }, (lock) => {
+    ul.refresh();
     const bases = files.map((f) => parseName(f).base);
     const todo = files.filter((_, i) => !ul.byBase.has(bases[i]));
-    if (!ul.loaded) await ul.create(lock, todo);
-    else if (todo.length > 0) await ul.append(todo, false);
+    if (!ul.loaded) ul.create(lock, todo);
+    else if (todo.length > 0) ul.append(todo);
     return bases.map((b) => ul.byBase.get(b) ?? 0);
   });
 }

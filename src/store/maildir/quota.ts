@@ -46,9 +46,37 @@ export class QuotaFile {
     return usage;
   }
 
-  /** Adds (or with negative numbers removes) usage. */
-  async add(bytes: number, messages: number): Promise<void> {
-    if (bytes === 0 && messages === 0) return;
+  private writing?: Promise<void>;
+  private next?: { bytes: number; messages: number; done: Promise<void> };
+
+  /**
+   * Adds (or with negative numbers removes) usage. Calls made while an append is being
+   * written are summed into the next single line (one write per burst, not per message).
+   */
+  add(bytes: number, messages: number): Promise<void> {
+    if (bytes === 0 && messages === 0) return Promise.resolve();
+    if (!this.writing) {
+      this.writing = this.append(bytes, messages).finally(() => {
+        this.writing = undefined;
+      });
+      return this.writing;
+    }
+    if (!this.next) {
+      const n = { bytes: 0, messages: 0, done: Promise.resolve() };
+      n.done = this.writing
+        .catch(() => undefined)
+        .then(() => {
+          this.next = undefined;
+          return this.add(n.bytes, n.messages);
+        });
+      this.next = n;
+    }
+    this.next.bytes += bytes;
+    this.next.messages += messages;
+    return this.next.done;
+  }
+
+  private async append(bytes: number, messages: number): Promise<void> {
     const line = `${bytes} ${messages}\n`;
     try {
       // O_APPEND without O_CREAT: a missing file is recalculated from the names later, and

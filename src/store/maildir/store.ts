@@ -160,7 +160,7 @@ export class MaildirStore implements Store {
     const total = entries.reduce((n, e) => n + e.size, 0);
     await this.checkQuota(from.user, total);
     const uids = await copyInto(this, to, state, entries);
-    if (!state.uidlist.loaded) await state.uidlist.refresh();
+    if (!state.uidlist.loaded) state.uidlist.refresh();
     for (const uid of uids) this.changes.publish({ type: 'delivered', ref: to, uid });
     return { uidValidity: state.uidValidity, uids };
   }

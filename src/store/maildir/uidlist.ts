@@ -7,7 +7,7 @@
  * rename. next UID = max(N, last record + 1), as in Dovecot.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../../errors.js';
 import type { DotLock } from './lock.js';
@@ -43,11 +43,14 @@ export class Uidlist {
     return this.exists;
   }
 
-  /** Brings the in-memory copy up to date; cheap (one stat) when nothing changed. */
-  async refresh(): Promise<boolean> {
+  /**
+   * Brings the in-memory copy up to date; cheap (one stat) when nothing changed, else reads
+   * only the appended tail. Synchronous: called inside the uidlist lock (see lock.ts).
+   */
+  refresh(): boolean {
     let st: { ino: number; size: number };
     try {
-      st = await fsp.stat(this.path);
+      st = statSync(this.path);
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
       const had = this.exists;
@@ -56,12 +59,17 @@ export class Uidlist {
     }
     if (st.ino === this.ino && st.size === this.offset) return false;
     const fromTail = st.ino === this.ino && st.size > this.offset && this.exists;
-    const fh = await fsp.open(this.path, 'r');
+    const fd = openSync(this.path, 'r');
     try {
-      const fst = await fh.stat();
+      const fst = fstatSync(fd);
       const start = fromTail ? this.offset : 0;
-      const buf = Buffer.alloc(fst.size - start);
-      if (buf.length > 0) await fh.read(buf, 0, buf.length, start);
+      const buf = Buffer.alloc(Math.max(0, fst.size - start));
+      let got = 0;
+      while (got < buf.length) {
+        const n = readSync(fd, buf, got, buf.length - got, start + got);
+        if (n === 0) break;
+        got += n;
+      }
       // Only whole lines count; a writer may be mid-append.
       const end = buf.lastIndexOf(0x0a) + 1;
       if (!fromTail) this.reset();
@@ -70,7 +78,7 @@ export class Uidlist {
       this.offset = start + end;
       this.exists = this.header.uidValidity > 0;
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     return true;
   }
@@ -105,17 +113,17 @@ export class Uidlist {
   }
 
   /** Creates the file with records for `files` (UIDs 1…n); releases the lock. */
-  async create(lock: DotLock, files: readonly string[] = [], uidValidity = newUidValidity()): Promise<void> {
+  create(lock: DotLock, files: readonly string[] = [], uidValidity = newUidValidity()): void {
     this.header = { uidValidity, nextUid: files.length + 1, guid: randomBytes(16).toString('hex') };
     this.byBase.clear();
-    await lock.replace(headerLine(this.header) + files.map((f, i) => `${i + 1} :${f}\n`).join(''));
+    lock.replace(headerLine(this.header) + files.map((f, i) => `${i + 1} :${f}\n`).join(''));
     this.ino = -1;
     this.offset = 0;
-    await this.refresh();
+    this.refresh();
   }
 
   /** Appends records for new files (dot-lock held, refresh() done). Returns their UIDs. */
-  async append(files: readonly string[], fsync: boolean): Promise<number[]> {
+  append(files: readonly string[]): number[] {
     const uids: number[] = [];
     let text = '';
     for (const f of files) {
@@ -125,32 +133,34 @@ export class Uidlist {
       const c = f.indexOf(':');
       this.byBase.set(c < 0 ? f : f.slice(0, c), uid);
     }
-    const fh = await fsp.open(this.path, 'a');
+    // No fsync: the message files are durable; a lost record only means the file is
+    // numbered again (with a new UID) by the next sync, which IMAP clients tolerate.
+    const fd = openSync(this.path, 'a');
     try {
       const buf = Buffer.from(text);
-      await fh.write(buf);
-      if (fsync) await fh.sync();
-      const st = await fh.stat();
-      // If nobody else wrote meanwhile (we hold the lock), our offset is the new size.
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      const st = fstatSync(fd);
+      // We hold the lock, so nobody else wrote meanwhile: our offset is the new size.
       this.ino = st.ino;
       this.offset = st.size;
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     return uids;
   }
 
   /** Rewrites the whole file keeping only `keep` (base → current file name), releasing the lock. */
-  async rewrite(lock: DotLock, keep: Map<string, string>): Promise<void> {
+  rewrite(lock: DotLock, keep: Map<string, string>): void {
     const recs = [...this.byBase].filter(([b]) => keep.has(b)).sort((a, b) => a[1] - b[1]);
     let text = headerLine(this.header);
     for (const [b, uid] of recs) text += `${uid} :${keep.get(b)}\n`;
-    await lock.replace(text);
+    lock.replace(text);
     this.byBase.clear();
     for (const [b, uid] of recs) this.byBase.set(b, uid);
     this.ino = -1;
     this.offset = 0;
-    await this.refresh();
+    this.refresh();
   }
 }
 
