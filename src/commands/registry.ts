@@ -9,7 +9,8 @@ import type { Register } from './context.js';
 import { register as domains } from './domains.js';
 import { register as init } from './init.js';
 import { register as migrate } from './migrate.js';
+import { register as queue } from './queue.js';
 import { register as serve } from './serve.js';
 import { register as size } from './size.js';
 
-export const registry: Register[] = [domains, accounts, aliases, size, config, serve, init, audit, migrate, bench];
+export const registry: Register[] = [domains, accounts, aliases, size, config, serve, init, audit, migrate, bench, queue];

@@ -46,6 +46,7 @@ export interface SegmentMeta {
 
 export class Segments {
   private readonly segs = new Map<number, Segment>();
+  private closed = false;
 
   /** `meta` answers from committed metadata: messages pointing into a segment, and where the last one ends. */
   constructor(
@@ -124,6 +125,7 @@ export class Segments {
 
   /** Makes segments with no live message reusable from offset 0 (all, or the one given). */
   recycle(only?: number): number {
+    if (this.closed) return 0; // a reader's close event may arrive after the spool closed
     let n = 0;
     for (const seg of only === undefined ? this.segs.values() : [this.segs.get(only)]) {
       if (!seg || seg.writing || seg.readers > 0 || seg.end === 0) continue;
@@ -136,6 +138,7 @@ export class Segments {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const seg of this.segs.values()) {
       await seg.fh?.close().catch(() => undefined);
       seg.fh = undefined;
