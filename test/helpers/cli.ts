@@ -6,7 +6,7 @@
  */
 import { chmodSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { execa, type Options } from 'execa';
+import { execa } from 'execa';
 import { tempDir } from './tmp.js';
 
 export const root = join(import.meta.dirname, '..', '..');
@@ -62,12 +62,23 @@ export async function ensureBuilt(srcDirs: string[]): Promise<void> {
   if (stale(srcDirs)) throw new Error('dist/ is still older than src/ after tsc -p tsconfig.build.json');
 }
 
-export function mailctl(args: string[], opts: Options = {}) {
-  return execa('node', [bin, ...args], {
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function mailctl(
+  args: string[],
+  opts: { input?: string; env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<RunResult> {
+  const r = await execa('node', [bin, ...args], {
     reject: false,
-    ...opts,
+    input: opts.input ?? '',
+    cwd: opts.cwd,
     env: { NO_COLOR: '1', MAILCTL_CONFIG: undefined, ...opts.env },
   });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 /** A temp directory with a SQLite-backed config (or the given [directory] tables), for directory CLI tests. */
@@ -75,7 +86,7 @@ export interface CliEnv {
   dir: string;
   config: string;
   db: string;
-  run(args: string[], input?: string): ReturnType<typeof mailctl>;
+  run(args: string[], input?: string): Promise<RunResult>;
   json<T = unknown>(args: string[], input?: string): Promise<T>;
   cleanup(): void;
 }
