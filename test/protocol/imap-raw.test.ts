@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { defaultUsers, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { RawImap, tagged } from '../helpers/imap-raw.js';
 
 let d: TestDaemon;
@@ -27,7 +27,10 @@ async function append(c: RawImap, folder: string, m: string, flags = ''): Promis
 }
 
 before(async () => {
-  d = await startTestDaemon({ only: ['imap'] });
+  d = await startTestDaemon({
+    only: ['imap'],
+    users: [...defaultUsers, { address: 'carol@example.test', password: 'carol-password-1', quota: 4000 }],
+  });
 });
 after(async () => {
   await d.stop();
@@ -453,5 +456,36 @@ describe('imap bad input', () => {
       .filter((f) => f.includes('/tmp/') && f.includes('Half'));
     assert.deepEqual(files, []);
     await c2.close();
+  });
+
+  it('enforces per-user and per-IP connection limits', async () => {
+    const cfg = d.daemon.ctx.config.imap;
+    const saved = { user: cfg.max_connections_per_user, ip: cfg.max_connections_per_ip };
+    cfg.max_connections_per_user = 2;
+    const open: RawImap[] = [];
+    try {
+      open.push(await loggedIn(), await loggedIn());
+      const { c } = await RawImap.open(d.port('imaps'), { tls: true, ca: d.certs.caPem });
+      open.push(c);
+      assert.match(tagged(await c.cmd('l', `LOGIN ${ALICE} ${PASS}`)), /^NO \[LIMIT\]/);
+      cfg.max_connections_per_ip = open.length;
+      const extra = await RawImap.open(d.port('imap'));
+      assert.match(extra.greeting, /^\* BYE too many connections/);
+      await extra.c.close();
+    } finally {
+      cfg.max_connections_per_user = saved.user;
+      cfg.max_connections_per_ip = saved.ip;
+      for (const c of open) await c.close();
+    }
+  });
+
+  it('enforces the quota on APPEND and reports it in GETQUOTAROOT', async () => {
+    const c = await loggedIn('carol@example.test', 'carol-password-1');
+    assert.match(tagged(await append(c, 'INBOX', msg('small'))), /^OK/);
+    const r = await c.cmd('q', 'GETQUOTAROOT INBOX');
+    assert.deepEqual(r.slice(0, 2), ['* QUOTAROOT INBOX ""', '* QUOTA "" (STORAGE 1 3)']);
+    assert.match(tagged(await append(c, 'INBOX', msg('big', 'x'.repeat(5000)))), /^NO \[OVERQUOTA\]/);
+    assert.match((await c.cmd('s', 'STATUS INBOX (MESSAGES)'))[0], /MESSAGES 1/);
+    await c.close();
   });
 });
