@@ -1,10 +1,14 @@
 /**
- * Store micro-benchmark: deliveries/s into one Maildir (c concurrent writers, fsync on),
- * then FLAGS of all messages through a fresh view and a refreshed one.
- *   node --import tsx bench/store.ts [messages=10000] [concurrency=20] [sizeKiB=10]
+ * Store micro-benchmark, on this machine, in one run:
+ * 1. deliveries/s into one Maildir with fsync on, c concurrent writers, interleaved with a
+ *    plain-Node baseline (open, write, fsync, close, rename: the floor for any Maildir
+ *    writer without the directory fsync, UIDs or quota); medians of `rounds` runs each;
+ * 2. a cold open of the 10,000-message folder (fresh process state: scan + uidlist) and
+ *    FLAGS of all messages through the view, then refresh+FLAGS when nothing changed.
+ *   node --import tsx bench/store.ts [messages=10000] [concurrency=20] [sizeKiB=10] [rounds=3]
  */
-import { mkdtempSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { promises as fsp, mkdirSync, mkdtempSync, renameSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { MaildirStore } from '../src/store/maildir/store.js';
@@ -12,31 +16,56 @@ import { MaildirStore } from '../src/store/maildir/store.js';
 const n = Number(process.argv[2] ?? 10_000);
 const c = Number(process.argv[3] ?? 20);
 const size = Number(process.argv[4] ?? 10) * 1024;
+const rounds = Number(process.argv[5] ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'mailctl-bench-store-'));
-const store = new MaildirStore({ mailRoot: join(dir, 'mail'), fsync: true, quotaLimit: async () => 0 });
 const ref = { user: 'bench@example.test', folder: 'INBOX' };
 const line = `${'x'.repeat(76)}\r\n`;
 const body = Buffer.from(
   `Subject: bench\r\n\r\n${line.repeat(Math.ceil(size / line.length))}`.slice(0, size),
 );
+const perRound = Math.ceil(n / rounds);
 
+async function parallel(count: number, fn: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
+  return count / ((performance.now() - t0) / 1000);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const store = new MaildirStore({ mailRoot: join(dir, 'mail'), fsync: true, quotaLimit: async () => 0 });
 await store.ensureUser(ref.user);
-let next = 0;
-const t0 = performance.now();
-await Promise.all(
-  Array.from({ length: c }, async () => {
-    while (next < n) {
-      next++;
-      await store.deliver([ref], Readable.from([body]), { source: 'smtp' });
-    }
-  }),
-);
-const secs = (performance.now() - t0) / 1000;
+const ours: number[] = [];
+const base: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  const raw = join(dir, `raw${r}`);
+  for (const s of ['tmp', 'new']) mkdirSync(join(raw, s), { recursive: true });
+  base.push(
+    await parallel(perRound, async (i) => {
+      const p = join(raw, 'tmp', `m${i}`);
+      const fh = await fsp.open(p, 'wx');
+      await fh.write(body);
+      await fh.sync();
+      await fh.close();
+      await fsp.rename(p, join(raw, 'new', `m${i}`));
+    }),
+  );
+  ours.push(
+    await parallel(perRound, () =>
+      store.deliver([ref], Readable.from([body]), { source: 'smtp' }).then(() => undefined),
+    ),
+  );
+}
 console.log(
-  `deliver: ${n} × ${size} B, c=${c}, fsync on: ${(n / secs).toFixed(0)} msg/s (${secs.toFixed(2)} s)`,
+  `deliver ${size} B, c=${c}, fsync on, ${rounds}×${perRound}: mailctl store ${median(ours).toFixed(0)} msg/s ` +
+    `(runs ${ours.map((x) => x.toFixed(0)).join(', ')}); plain create+fsync+rename ${median(base).toFixed(0)} msg/s ` +
+    `(runs ${base.map((x) => x.toFixed(0)).join(', ')}); ratio ${(median(ours) / median(base)).toFixed(2)}; load average ${loadavg()[0].toFixed(1)}`,
 );
 
-// Fresh process state: a new store object sees the folder cold.
 await new Promise((r) => setTimeout(r, 1100)); // let directory mtimes age past the trust window
 const cold = new MaildirStore({ mailRoot: join(dir, 'mail'), fsync: true, quotaLimit: async () => 0 });
 let t = performance.now();
@@ -57,9 +86,9 @@ for (let i = 0; i < 5; i++) {
   flagsOf();
   times.push(performance.now() - t);
 }
-times.sort((a, b) => a - b);
 console.log(
-  `cold open (scan ${view.messages().length} files): ${openMs.toFixed(1)} ms; FLAGS of all: ${flagsMs.toFixed(1)} ms; refresh+FLAGS (median of 5): ${times[2].toFixed(2)} ms`,
+  `cold open of ${view.messages().length} messages: ${openMs.toFixed(1)} ms; FLAGS of all: ${flagsMs.toFixed(1)} ms; ` +
+    `refresh + FLAGS of all, nothing changed (median of 5): ${median(times).toFixed(2)} ms`,
 );
-renameSync(dir, `${dir}-done`); // moved aside, not deleted (see TESTING.md on delete slowdowns)
+renameSync(dir, `${dir}-done`); // moved aside, not deleted (TESTING.md: mass deletes slow later creates)
 console.log(`data left in ${dir}-done`);

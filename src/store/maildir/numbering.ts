@@ -23,7 +23,11 @@ export function numberFile(state: FolderState, file: string): Promise<number> {
   }
   const queue = q;
   const p = new Promise<number>((resolve, reject) => queue.waiting.push({ file, resolve, reject }));
-  if (!queue.running) void drain(state, queue);
+  // One event-loop turn of grace lets deliveries finishing together share the lock.
+  if (!queue.running) {
+    queue.running = true;
+    setImmediate(() => void drain(state, queue));
+  }
   return p;
 }
 

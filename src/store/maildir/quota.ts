@@ -76,7 +76,11 @@ export class QuotaFile {
     return this.next.done;
   }
 
+  /** When the file was last found missing: appends are skipped for a while (usage() recreates it). */
+  private missingAt = 0;
+
   private async append(bytes: number, messages: number): Promise<void> {
+    if (Date.now() - this.missingAt < 10_000) return;
     const line = `${bytes} ${messages}\n`;
     try {
       // O_APPEND without O_CREAT: a missing file is recalculated from the names later, and
@@ -90,6 +94,7 @@ export class QuotaFile {
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
       this.cache = undefined;
+      this.missingAt = Date.now();
       return;
     }
     if (this.cache) {
@@ -118,6 +123,7 @@ export class QuotaFile {
         }
       }
     }
+    this.missingAt = 0;
     const text = `${limit}S\n${usage.bytes} ${usage.messages}\n`;
     const tmp = `${this.path}.${process.pid}.tmp`;
     await fsp.writeFile(tmp, text).catch(() => undefined);

@@ -73,7 +73,19 @@ export class MaildirStore implements Store {
     return q;
   }
 
+  /** (user, folder) → state for folders known to exist: no name parsing on the hot path. */
+  private resolved = new Map<string, FolderState>();
+
   private async requireFolder(ref: MailboxRef): Promise<FolderState> {
+    const key = `${ref.user}\u0000${ref.folder}`;
+    const hit = this.resolved.get(key);
+    if (hit) return hit;
+    const st = await this.resolveFolder(ref);
+    this.resolved.set(key, st);
+    return st;
+  }
+
+  private async resolveFolder(ref: MailboxRef): Promise<FolderState> {
     const folder = checkFolderName(ref.folder);
     const root = this.userRoot(ref.user);
     const dir = folderPath(root, folder);
@@ -297,6 +309,7 @@ export class MaildirStore implements Store {
   private forget(dir: string): void {
     this.states.delete(dir);
     this.present.delete(dir);
+    for (const [k, st] of this.resolved) if (st.dir === dir) this.resolved.delete(k);
   }
 
   async lockMailbox(ref: MailboxRef, opts: { staleMs: number }): Promise<MailboxLock | undefined> {
