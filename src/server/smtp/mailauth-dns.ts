@@ -21,7 +21,36 @@ function tempFail(name: string, type: string, cause: unknown): Error {
   return e;
 }
 
+/**
+ * A small answer cache in front of the resolver: an MX sees many messages from the same few
+ * sender domains, and SPF + DMARC cost two lookups per message. Answers and "no such
+ * record" are kept CACHE_MS (well under usual TTLs); server failures are never cached.
+ */
+const CACHE_MS = 30_000;
+const CACHE_MAX = 10_000;
+
 export function mailauthResolver(r: Resolver): DNSResolver {
+  const cache = new Map<string, { until: number; answer?: Answer; error?: Error }>();
+  const cached = async (name: string, type: string): Promise<Answer> => {
+    const key = `${type.toUpperCase()} ${name.toLowerCase()}`;
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) {
+      if (hit.error) throw hit.error;
+      return hit.answer as Answer;
+    }
+    try {
+      const answer = await resolve(name, type);
+      remember(key, { answer });
+      return answer;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENODATA') remember(key, { error: e as Error });
+      throw e;
+    }
+  };
+  const remember = (key: string, v: { answer?: Answer; error?: Error }) => {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(key, { until: Date.now() + CACHE_MS, ...v });
+  };
   const resolve = async (name: string, type: string): Promise<Answer> => {
     let answer: Answer;
     try {
@@ -55,7 +84,7 @@ export function mailauthResolver(r: Resolver): DNSResolver {
     return answer;
   };
   // MX answers are objects, which DNSResolver's type does not spell out.
-  return resolve as DNSResolver;
+  return cached as DNSResolver;
 }
 
 /** mailauth asks PTR by reverse name ("4.3.2.1.in-addr.arpa"); our Resolver wants the IP. */

@@ -121,7 +121,18 @@ export class Spool extends Writable implements SpooledMessage {
 
   stream(): Readable {
     if (this.file) return createReadStream(this.file.path, { highWaterMark: 64 * 1024 });
-    return Readable.from(this.chunks, { objectMode: false });
+    const whole = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    this.chunks = [whole];
+    let sent = false;
+    return new Readable({
+      read() {
+        if (!sent) {
+          sent = true;
+          this.push(whole);
+        }
+        this.push(null);
+      },
+    });
   }
 
   async dispose(): Promise<void> {

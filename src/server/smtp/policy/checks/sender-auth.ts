@@ -4,10 +4,22 @@
  * filed in Junk or only noted, per smtp.dmarc_reject_action / dmarc_quarantine_action.
  */
 import { authenticate } from 'mailauth';
+import type { Resolver } from '../../../../dns/resolver.js';
 import { Replies } from '../../../../proto/smtp-reply.js';
 import { mailauthResolver } from '../../mailauth-dns.js';
 import type { Check } from '../check.js';
 import { junk, pass, reject, type Verdict } from '../verdict.js';
+
+/** One adapter (and so one answer cache) per daemon resolver. */
+const adapters = new WeakMap<Resolver, ReturnType<typeof mailauthResolver>>();
+function dnsFor(r: Resolver) {
+  let a = adapters.get(r);
+  if (!a) {
+    a = mailauthResolver(r);
+    adapters.set(r, a);
+  }
+  return a;
+}
 
 export const check: Check = {
   name: 'sender-auth',
@@ -23,7 +35,7 @@ export const check: Check = {
       helo: ctx.session.helo,
       sender: ctx.sender?.parsed?.address ?? '',
       mta: config.hostname,
-      resolver: mailauthResolver(resolver),
+      resolver: dnsFor(resolver),
       disableBimi: true,
     });
     const dmarc = res.dmarc || undefined;
