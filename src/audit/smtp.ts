@@ -137,6 +137,15 @@ export class SmtpConnection {
     return secure;
   }
 
+  /** STARTTLS, then hand over the raw socket (for hand-made TLS hellos); this connection is done. */
+  async detachForTls(): Promise<Socket> {
+    const r = await this.command('STARTTLS');
+    if (r.code !== 220)
+      throw new ProbeError(`${this.where} refused STARTTLS: ${r.code} ${r.lines.join(' ')}`);
+    this.socket.removeAllListeners('data');
+    return this.socket;
+  }
+
   /** QUIT politely, then drop the connection without waiting long. */
   close(): void {
     if (!this.closedWith && !this.socket.destroyed) {
@@ -155,7 +164,11 @@ export function extensions(ehlo: Reply): Map<string, string> {
   return m;
 }
 
-async function connectSocket(t: ProbeTarget, timeoutMs: number, tls?: ConnectionOptions): Promise<Socket> {
+export async function connectSocket(
+  t: ProbeTarget,
+  timeoutMs: number,
+  tls?: ConnectionOptions,
+): Promise<Socket> {
   const where = `${t.address}:${t.port}`;
   if (tls)
     return handshake(() => tlsConnect({ ...tls, host: t.address, port: t.port }).unref(), timeoutMs, where);

@@ -14,7 +14,15 @@ import {
   type TLSSocket,
   connect as tlsConnect,
 } from 'node:tls';
-import { extensions, handshake, ProbeError, type ProbeTarget, SmtpConnection } from './smtp.js';
+import { type HelloAnswer, sendHello } from './hello-probe.js';
+import {
+  connectSocket,
+  extensions,
+  handshake,
+  ProbeError,
+  type ProbeTarget,
+  SmtpConnection,
+} from './smtp.js';
 
 /** How TLS starts on the port: SMTP STARTTLS (25, 587) or TLS from the first byte (465, 993, 995). */
 export type TlsMode = 'starttls' | 'implicit';
@@ -188,5 +196,21 @@ export async function tryHandshake(
       return { result: 'untestable', reason: msg.split('\n')[0] };
     if (e instanceof ProbeError && !/TLS handshake/.test(e.message)) throw e;
     return { result: 'refused', reason: code || msg.split('\n')[0] };
+  }
+}
+
+/** Sends a hand-made ClientHello where a TLS handshake would start; returns the server's first answer. */
+export async function rawHello(ep: TlsEndpoint, opts: ProbeOptions, hello: Buffer): Promise<HelloAnswer> {
+  if (ep.mode === 'implicit')
+    return sendHello(await connectSocket(ep, opts.timeoutMs), hello, opts.timeoutMs);
+  const { conn, banner } = await SmtpConnection.open(ep, opts.timeoutMs);
+  try {
+    if (banner.code !== 220)
+      throw new ProbeError(`${conn.where} greeted with ${banner.code} ${banner.lines[0]}`);
+    const ext = extensions(await conn.ehlo(opts.heloName));
+    if (!ext.has('STARTTLS')) throw new ProbeError(`${conn.where} does not offer STARTTLS`);
+    return await sendHello(await conn.detachForTls(), hello, opts.timeoutMs);
+  } finally {
+    conn.close();
   }
 }

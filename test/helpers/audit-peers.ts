@@ -114,3 +114,62 @@ export async function startBrokenServer(
       }),
   };
 }
+
+/**
+ * A legacy server that OpenSSL 3 can no longer play: it speaks SMTP up to STARTTLS, then
+ * answers a ClientHello offering SSLv3 with an SSLv3 ServerHello (RC4-SHA), one offering
+ * 3DES with a ServerHello choosing it, and anything else with a handshake_failure alert.
+ * It never completes a handshake — it only has to show what it would accept.
+ */
+export async function startLegacyTlsPeer(host: string, port: number, name: string): Promise<Stoppable> {
+  const serverHello = (version: number, suite: number) => {
+    const body = Buffer.concat([
+      Buffer.from([version >> 8, version & 0xff]),
+      Buffer.alloc(32, 7),
+      Buffer.from([0, suite >> 8, suite & 0xff, 0]),
+    ]);
+    const hs = Buffer.concat([Buffer.from([2, 0, 0, body.length]), body]);
+    return Buffer.concat([Buffer.from([0x16, 3, version === 0x0300 ? 0 : 3, 0, hs.length]), hs]);
+  };
+  const alert = Buffer.from([0x15, 3, 3, 0, 2, 2, 40]);
+  const server: Server = createServer((s) => {
+    s.on('error', () => undefined);
+    s.write(`220 ${name} ESMTP legacy\r\n`);
+    let tls = false;
+    let buf = Buffer.alloc(0);
+    s.on('data', (d: Buffer) => {
+      if (tls) {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length < 5 || buf.length < 5 + buf.readUInt16BE(3)) return;
+        const version = buf.readUInt16BE(9);
+        const sidLen = buf[43] ?? 0;
+        const suitesLen = buf.readUInt16BE(44 + sidLen);
+        const suites = Array.from({ length: suitesLen / 2 }, (_, i) => buf.readUInt16BE(46 + sidLen + 2 * i));
+        if (version === 0x0300) s.end(serverHello(0x0300, 0x0005));
+        else if (suites.includes(0x000a)) s.end(serverHello(0x0303, 0x000a));
+        else s.end(alert);
+        return;
+      }
+      const line = d.toString('latin1').trim().toUpperCase();
+      if (line.startsWith('EHLO')) s.write(`250-${name}\r\n250 STARTTLS\r\n`);
+      else if (line.startsWith('STARTTLS')) {
+        tls = true;
+        s.write('220 go ahead\r\n');
+      } else if (line.startsWith('QUIT')) s.end('221 bye\r\n');
+      else s.write('502 not here\r\n');
+    });
+  });
+  const open = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    open.add(s);
+    s.on('close', () => open.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(port, host, () => r()));
+  return {
+    stop: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}

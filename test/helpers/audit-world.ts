@@ -3,7 +3,7 @@
  * good MX hosts (TLS 1.2+, valid chain from the test CA, no relaying) on 127.0.0.1 and
  * 127.0.0.2, submission on STARTTLS and implicit TLS, the MTA-STS policy over HTTPS, an
  * open relay (smtp-sink) on 127.0.0.3, broken servers on 127.0.0.4–6 and TLS faults
- * (expired, self-signed, TLS 1.0, AUTH before STARTTLS) on 127.0.0.7–10 — all on one
+ * (expired, self-signed, TLS 1.0, AUTH before STARTTLS, SSLv3/3DES) on 127.0.0.7–12 — all on one
  * high "SMTP port", the way --smtp-port reaches them.
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,13 @@ import { createServer as createHttps } from 'node:https';
 import { join } from 'node:path';
 import type { RunOptions } from '../../src/audit/run.js';
 import { issueCert, makeSelfSignedCert } from './audit-certs.js';
-import { type Stoppable, startBrokenServer, startMxPeer, startSmtpSink } from './audit-peers.js';
+import {
+  type Stoppable,
+  startBrokenServer,
+  startLegacyTlsPeer,
+  startMxPeer,
+  startSmtpSink,
+} from './audit-peers.js';
 import { makeCerts, type TestCerts } from './certs.js';
 import { type Nsd, startNsd } from './nsd.js';
 import { freePort } from './proc.js';
@@ -82,6 +88,7 @@ export async function startAuditWorld(opts: { broken?: boolean } = {}): Promise<
       startMxPeer({ ...bad('selfsigned.bad.test'), ...selfSigned, host: '127.0.0.8' }),
       startMxPeer({ ...bad('oldtls.bad.test'), ...oldTls, host: '127.0.0.9', minVersion: 'TLSv1' }),
       startMxPeer({ ...bad('authplain.bad.test'), ...oldTls, host: '127.0.0.10', authBeforeTls: true }),
+      startLegacyTlsPeer('127.0.0.12', smtpPort, 'legacy.bad.test'),
       ...(opts.broken === false
         ? []
         : [

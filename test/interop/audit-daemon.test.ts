@@ -71,6 +71,7 @@ test('mailctl serve is not an open relay and its TLS passes on MX, submission, s
       `${svc}:\n${tls.detail}`,
     );
   }
-  assert.match(tls.detail, /refuses TLS 1\.0 and TLS 1\.1/);
+  assert.match(tls.detail, /refuses SSLv3, TLS 1\.0 and TLS 1\.1/);
+  assert.match(tls.detail, /refuses RC4, 3DES, DES, EXPORT, NULL and anonymous ciphers/);
   assert.equal(statusOf(r, 'mx').status, 'pass');
 });

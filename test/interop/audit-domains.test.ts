@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
+import { clientHello, SSL3, ssl3Suites, TLS12 } from '../../src/audit/hello-probe.js';
 import type { AuditReport, CheckName, CheckResult, Status } from '../../src/audit/result.js';
 import { runAudit } from '../../src/audit/run.js';
+import { rawHello } from '../../src/audit/tls-probe.js';
 import { type AuditWorld, startAuditWorld } from '../helpers/audit-world.js';
 
 let world: AuditWorld;
@@ -52,7 +54,8 @@ test('good.test: two MX hosts pass every check but DNSSEC (unsigned) and DANE (n
   assert.ok(r.score >= 90, `score ${r.score}`);
   assert.ok(r.ms < 5000, `took ${r.ms} ms`);
   has(r, 'open-relay', 'pass', /refused all 10 relay attempts/);
-  has(r, 'tls', 'pass', /refuses TLS 1\.0 and TLS 1\.1/);
+  has(r, 'tls', 'pass', /refuses SSLv3, TLS 1\.0 and TLS 1\.1/);
+  has(r, 'tls', 'pass', /refuses RC4, 3DES, DES, EXPORT, NULL and anonymous ciphers/);
   // Submission found through SRV records: 587 STARTTLS and 465 implicit TLS.
   const subjects = check(r, 'tls').findings.map((f) => f.subject);
   assert.ok(subjects.some((s) => s.startsWith('submission smtp.good.test')));
@@ -153,11 +156,42 @@ test('TLS faults: expired, self-signed, TLS 1.0/1.1 accepted, AUTH before STARTT
   has(await tls('expired.bad.test'), 'tls', 'fail', /certificate expired on 2020-02-01/);
   has(await tls('selfsigned.bad.test'), 'tls', 'fail', /self-signed/);
   const old = await tls('oldtls.bad.test');
-  has(old, 'tls', 'fail', /accepts TLS 1\.0 and TLS 1\.1/);
+  has(old, 'tls', 'fail', /accepts TLS 1\.0, TLS 1\.1/);
   has(old, 'tls', 'pass', /certificate valid for oldtls\.bad\.test/);
   const auth = await tls('authplain.bad.test');
   has(auth, 'tls', 'fail', /AUTH offered before STARTTLS \(PLAIN LOGIN\)/);
   has(auth, 'tls', 'fail', /does not match authplain\.bad\.test/);
+});
+
+test('SSLv3 and weak ciphers, which OpenSSL 3 cannot offer, are caught with hand-made ClientHellos', async () => {
+  const r = await runAudit(world.options('legacy.bad.test', { only: ['tls'] }));
+  has(r, 'tls', 'fail', /accepts SSLv3/);
+  has(r, 'tls', 'fail', /accepts the weak cipher DES-CBC3-SHA \(3DES\)/);
+});
+
+test('the hand-made ClientHellos are well-formed: a real OpenSSL server answers them', async () => {
+  const ep = {
+    host: 'oldtls.bad.test',
+    address: '127.0.0.9',
+    port: world.smtpPort,
+    mode: 'starttls' as const,
+    service: 'smtp',
+  };
+  const probe = { timeoutMs: 2000, heloName: 'audit-test.example.net' };
+  const modern = await rawHello(ep, probe, clientHello(TLS12, [0xc02f, 0xc030], 'oldtls.bad.test'));
+  assert.equal(modern.kind, 'server-hello', JSON.stringify(modern));
+  assert.ok(
+    modern.kind === 'server-hello' && modern.version === TLS12 && [0xc02f, 0xc030].includes(modern.suite),
+  );
+  // The SSLv3-style hello (no extensions), relabelled TLS 1.0, which this server still speaks.
+  const old = clientHello(SSL3, ssl3Suites);
+  old[2] = 0x01;
+  old[10] = 0x01;
+  const answer = await rawHello(ep, probe, old);
+  assert.ok(
+    answer.kind === 'server-hello' && answer.version === 0x0301 && ssl3Suites.includes(answer.suite),
+    JSON.stringify(answer),
+  );
 });
 
 test('broken MX hosts (silent, hanging up, garbage to EHLO) become findings; the audit completes', async () => {

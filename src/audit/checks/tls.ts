@@ -4,11 +4,13 @@
  * before TLS, modern protocols only, valid chain, matching name, not expiring, strong
  * key, no weak ciphers.
  */
+import { isIP } from 'node:net';
 import { AuditContext } from '../context.js';
+import { clientHello, type HelloAnswer, SSL3, ssl3Suites, TLS12, weakSuites } from '../hello-probe.js';
 import { type Finding, fail, info, pass, warn } from '../result.js';
 import type { Check } from '../run.js';
 import { ProbeError } from '../smtp.js';
-import { type TlsEndpoint, type TlsSession, tryHandshake } from '../tls-probe.js';
+import { rawHello, type TlsEndpoint, type TlsSession, tryHandshake } from '../tls-probe.js';
 
 const services = [
   { srv: '_submission._tcp', service: 'submission', port: 587, mode: 'starttls' },
@@ -109,6 +111,8 @@ async function endpoint(ctx: AuditContext, t: Target, report: (f: Finding) => vo
       report(fail(where, `could not reach: ${msg}`, 'make the port reachable and answering'));
     } else {
       report(fail(where, `TLS failed: ${msg}`, 'configure a certificate and a modern TLS stack (TLS 1.2+)'));
+      // A server that only speaks legacy TLS fails a modern handshake: show what it does speak.
+      await probes(ctx, t, where, report);
     }
     return;
   }
@@ -220,70 +224,71 @@ function judgeCert(t: Target, s: TlsSession, where: string, report: (f: Finding)
   }
 }
 
-/** Handshakes a server should refuse: TLS 1.0, TLS 1.1, NULL/anonymous ciphers. */
+/** Handshakes a server should refuse: SSLv3, TLS 1.0, TLS 1.1, and the broken cipher families. */
 async function probes(
   ctx: AuditContext,
   t: Target,
   where: string,
   report: (f: Finding) => void,
 ): Promise<void> {
+  const servername = isIP(t.host) ? undefined : t.host;
+  const asked = (e: unknown): HelloAnswer => ({
+    kind: 'other',
+    detail: e instanceof Error ? e.message : String(e),
+  });
   // SECLEVEL=0: OpenSSL 3 otherwise refuses old protocols on the client side, and a local
-  // refusal would look like the server refusing.
-  const [v10, v11, weak] = await Promise.all([
+  // refusal would look like the server refusing. SSLv3 and the weak ciphers are not in
+  // Node's OpenSSL at all, so they are offered in hand-made ClientHellos instead.
+  const [v10, v11, ssl3, weak] = await Promise.all([
     tryHandshake(t, ctx.probe, { minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }),
     tryHandshake(t, ctx.probe, {
       minVersion: 'TLSv1.1',
       maxVersion: 'TLSv1.1',
       ciphers: 'DEFAULT@SECLEVEL=0',
     }),
-    tryHandshake(t, ctx.probe, {
-      minVersion: 'TLSv1',
-      maxVersion: 'TLSv1.2',
-      ciphers: 'eNULL:aNULL:@SECLEVEL=0',
-    }),
+    rawHello(t, ctx.probe, clientHello(SSL3, ssl3Suites)).catch(asked),
+    rawHello(t, ctx.probe, clientHello(TLS12, Object.keys(weakSuites).map(Number), servername)).catch(asked),
   ]).catch((e: unknown) => {
     report(info(where, `protocol probes interrupted: ${e instanceof Error ? e.message : String(e)}`));
     return [];
   });
-  if (!v10 || !v11 || !weak) return;
+  if (!v10 || !v11 || !ssl3 || !weak) return;
   const versions = [
-    ['TLS 1.0', v10],
-    ['TLS 1.1', v11],
+    ['SSLv3', ssl3.kind === 'server-hello' && ssl3.version === SSL3 ? 'accepted' : 'refused'],
+    ['TLS 1.0', v10.result],
+    ['TLS 1.1', v11.result],
   ] as const;
-  const accepted = versions.filter(([, o]) => o.result === 'accepted').map(([n]) => n);
+  const accepted = versions.filter(([, r]) => r === 'accepted').map(([n]) => n);
   if (accepted.length > 0) {
     report(
       fail(
         where,
-        `accepts ${accepted.join(' and ')}`,
+        `accepts ${accepted.join(', ')}`,
         'allow only TLS 1.2 and 1.3 (Postfix: smtpd_tls_protocols = >=TLSv1.2)',
       ),
     );
   }
-  const untestable = versions.flatMap(([n, o]) =>
-    o.result === 'untestable' ? [{ n, reason: o.reason }] : [],
-  );
-  for (const u of untestable) {
-    report(info(where, `${u.n} not tested: this machine's OpenSSL will not offer it (${u.reason})`));
+  for (const [n, o] of [
+    ['TLS 1.0', v10],
+    ['TLS 1.1', v11],
+  ] as const) {
+    if (o.result === 'untestable')
+      report(info(where, `${n} not tested: this machine's OpenSSL will not offer it (${o.reason})`));
   }
-  if (accepted.length === 0 && untestable.length === 0)
-    report(pass(where, 'refuses TLS 1.0 and TLS 1.1 (SSLv3 cannot be spoken by this OpenSSL either)'));
-  if (weak.result === 'accepted') {
+  if (accepted.length === 0 && v10.result === 'refused' && v11.result === 'refused') {
+    report(pass(where, 'refuses SSLv3, TLS 1.0 and TLS 1.1'));
+  }
+  if (weak.kind === 'server-hello' && weakSuites[weak.suite]) {
     report(
       fail(
         where,
-        `accepts a NULL/anonymous cipher (${weak.cipher})`,
-        'remove eNULL and aNULL from the cipher list',
+        `accepts the weak cipher ${weakSuites[weak.suite]}`,
+        'allow only AEAD ciphers with forward secrecy (no RC4, 3DES, DES, EXPORT, NULL, anonymous)',
       ),
     );
-  } else if (weak.result === 'refused') {
-    report(
-      pass(
-        where,
-        'refuses NULL and anonymous ciphers (RC4/3DES/EXPORT are not in this OpenSSL, so not probed)',
-      ),
-    );
+  } else if (weak.kind === 'other') {
+    report(info(where, `weak-cipher probe inconclusive: ${weak.detail}`));
   } else {
-    report(info(where, `weak ciphers not tested: ${weak.reason}`));
+    report(pass(where, 'refuses RC4, 3DES, DES, EXPORT, NULL and anonymous ciphers'));
   }
 }
