@@ -148,16 +148,14 @@ export class SqliteDirectory implements Directory {
     ).n;
     const m = this.run(
       () =>
-        this.db.prepare('SELECT COUNT(*) AS n FROM alias_targets WHERE domain = ?').get(d) as { n: number },
+        this.db.prepare('SELECT COUNT(DISTINCT address) AS n FROM alias_targets WHERE domain = ?').get(d) as {
+          n: number;
+        },
     ).n;
     if (n > 0 || m > 0) {
-      throw new MailctlError(
-        'invalid-input',
-        `domain ${d} still has ${n} account(s) and ${m} alias target(s)`,
-        {
-          hint: `remove them first (\`mailctl accounts list ${d}\`, \`mailctl aliases list ${d}\`)`,
-        },
-      );
+      throw new MailctlError('invalid-input', `domain ${d} still has ${n} account(s) and ${m} alias(es)`, {
+        hint: `remove them first (\`mailctl accounts list ${d}\`, \`mailctl aliases list ${d}\`)`,
+      });
     }
     this.run(() => this.db.prepare('DELETE FROM domains WHERE name = ?').run(d));
   }
