@@ -19,6 +19,8 @@ export interface Outcome extends AttemptResult {
   /** Enhanced status code when we decided ourselves (null MX …). */
   statusCode?: string;
   remoteMta?: string;
+  /** Whether the SMTP session to the remote host used TLS (STARTTLS). */
+  tls?: boolean;
 }
 
 export interface AttemptDeps {
@@ -144,5 +146,6 @@ async function deliverDomain(
     if (last && !last.tryNext) break;
   }
   if (!last) return all('deferred', `no host to try for ${domain}`);
-  return last.results.map((r) => ({ ...r, ...(lastHop?.name ? { remoteMta: lastHop.name } : {}) }));
+  const tls = last.tls;
+  return last.results.map((r) => ({ ...r, tls, ...(lastHop?.name ? { remoteMta: lastHop.name } : {}) }));
 }

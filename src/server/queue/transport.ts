@@ -59,7 +59,8 @@ export async function sendOnce(req: SendRequest): Promise<SendOutcome> {
     port: req.port,
     name: req.heloName,
     secure: false,
-    requireTLS: req.requireTls,
+    // STARTTLS whenever offered. With require_tls a failed upgrade is an error (not a silent
+    // fallback to plaintext) and a server without STARTTLS is refused after connect.
     opportunisticTLS: !req.requireTls,
     connectionTimeout: req.connectTimeout,
     greetingTimeout: req.connectTimeout,
@@ -93,13 +94,20 @@ export async function sendOnce(req: SendRequest): Promise<SendOutcome> {
         conn.once('end', () => reject(lastError ?? new Error('connection closed')));
       });
     } catch (e) {
-      const err = e as SmtpError;
-      const code = err.responseCode;
+      // Greeting, EHLO or STARTTLS trouble is about this host, not the recipients (Postfix
+      // also defers on a 5xx greeting): try the next host, keep the mail.
       return all(
-        classify(code),
-        `${where}: ${reply(err)}`,
-        code === undefined || code < 500,
-        code !== undefined,
+        'deferred',
+        `${where}: ${reply(e as SmtpError)}`,
+        true,
+        (e as SmtpError).responseCode !== undefined,
+      );
+    }
+    if (req.requireTls && !conn.secure) {
+      return all(
+        'deferred',
+        `${where}: TLS is required ([delivery] require_tls) but the server does not offer STARTTLS`,
+        true,
       );
     }
     if (req.auth) {
