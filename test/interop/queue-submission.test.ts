@@ -18,7 +18,7 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { type Nsd, startNsd, zone } from '../helpers/nsd.js';
 import { freePort } from '../helpers/proc.js';
 import { tempDir } from '../helpers/tmp.js';
-import { attempted, makeDkimKey, opendkimVerify, type Sink, startSink } from '../protocol/queue-fixture.js';
+import { makeDkimKey, opendkimVerify, type Sink, startSink } from '../protocol/queue-fixture.js';
 
 const tmp = tempDir('mailctl-queue-e2e-');
 let zones: Record<string, string>;

@@ -27,14 +27,23 @@ test('the next attempt is never past the expiry; after it there is none', () => 
   const created = 1_000_000;
   assert.equal(nextAttempt(created, created, 1, policy), created + 5 * min);
   const nearEnd = created + policy.lifetime - min;
-  assert.equal(nextAttempt(nearEnd, created, 30, policy), created + policy.lifetime, 'pulled in to the expiry');
+  assert.equal(
+    nextAttempt(nearEnd, created, 30, policy),
+    created + policy.lifetime,
+    'pulled in to the expiry',
+  );
   assert.equal(nextAttempt(created + policy.lifetime, created, 31, policy), undefined);
   assert.equal(nextAttempt(created + policy.lifetime + 1, created, 31, policy), undefined);
   // Five days with these defaults: the first attempt, 6 ramping up (5 min … 160 min),
   // 28 every 4 h, one pulled in to the expiry — 36 attempts, 35 of them retries.
   let t = created;
   let n = 0;
-  for (let next = nextAttempt(t, created, 1, policy); next !== undefined; next = nextAttempt(t, created, ++n + 1, policy)) t = next;
+  for (
+    let next = nextAttempt(t, created, 1, policy);
+    next !== undefined;
+    next = nextAttempt(t, created, ++n + 1, policy)
+  )
+    t = next;
   assert.equal(n, 35);
 });
 

@@ -11,7 +11,8 @@ const base = {
   sender: 'alice@example.test',
   arrival: new Date(Date.UTC(2026, 10, 27, 10, 0, 0)),
   now: new Date(Date.UTC(2026, 10, 27, 10, 5, 9)),
-  originalHeaders: 'From: alice@example.test\nTo: bob@remote.test\nSubject: =?UTF-8?B?44GT44KT44Gr44Gh44Gv?=\n\n',
+  originalHeaders:
+    'From: alice@example.test\nTo: bob@remote.test\nSubject: =?UTF-8?B?44GT44KT44Gr44Gh44Gv?=\n\n',
   token: 'abc123',
 };
 
@@ -44,11 +45,19 @@ test('failure DSN: RFC 3464 structure a real MIME parser reads back', async () =
         fromRemote: true,
         remoteMta: 'mx.remote.test',
       },
-      { address: 'z@nullmx.test', action: 'failed', status: '5.1.10', diagnostic: 'nullmx.test does not accept mail' },
+      {
+        address: 'z@nullmx.test',
+        action: 'failed',
+        status: '5.1.10',
+        diagnostic: 'nullmx.test does not accept mail',
+      },
     ],
   });
   assert.ok(!/[^\r]\n/.test(dsn), 'CRLF line ends only');
-  assert.match(dsn, /^Content-Type: multipart\/report; report-type=delivery-status; boundary="=_mailctl_dsn_abc123"\r$/m);
+  assert.match(
+    dsn,
+    /^Content-Type: multipart\/report; report-type=delivery-status; boundary="=_mailctl_dsn_abc123"\r$/m,
+  );
   assert.match(dsn, /^Message-ID: <Q1\.abc123\.dsn@mx\.example\.test>\r$/m);
   const fields = /Content-Type: message\/delivery-status\r\n\r\n([^]*?)\r\n\r\n--=_mailctl/.exec(dsn)?.[1];
   assert.equal(
@@ -74,7 +83,10 @@ test('failure DSN: RFC 3464 structure a real MIME parser reads back', async () =
   );
   const parsed = await simpleParser(dsn);
   assert.equal(parsed.subject, 'Undelivered Mail Returned to Sender');
-  assert.equal(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0].address : '', 'alice@example.test');
+  assert.equal(
+    parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0].address : '',
+    'alice@example.test',
+  );
   assert.equal(parsed.headers.get('auto-submitted'), 'auto-replied');
   // mailparser shows message/delivery-status inline (it is text), the headers as an attachment.
   const headers = parsed.attachments.find((a) => a.contentType === 'text/rfc822-headers');
@@ -88,7 +100,12 @@ test('delay DSN says delayed and until when; hostile diagnostics cannot inject f
     ...base,
     willRetryUntil: new Date(Date.UTC(2026, 11, 2, 10, 0, 0)),
     recipients: [
-      { address: 'bob@remote.test', action: 'delayed', diagnostic: '451 4.7.1 later\r\nAction: failed\r\nX: y\x00', fromRemote: true },
+      {
+        address: 'bob@remote.test',
+        action: 'delayed',
+        diagnostic: '451 4.7.1 later\r\nAction: failed\r\nX: y\x00',
+        fromRemote: true,
+      },
     ],
   });
   assert.match(dsn, /^Subject: Delayed Mail \(still being retried\)\r$/m);
@@ -96,8 +113,14 @@ test('delay DSN says delayed and until when; hostile diagnostics cannot inject f
   assert.match(dsn, /^Will-Retry-Until: Wed, 2 Dec 2026 10:00:00 \+0000\r$/m);
   assert.match(dsn, /^Diagnostic-Code: smtp; 451 4\.7\.1 later Action: failed X: y\r$/m);
   assert.equal(dsn.match(/^Action: /gm)?.length, 1);
-  const long = buildDsn({ ...base, recipients: [{ address: 'b@r.test', action: 'failed', diagnostic: `550 ${'x'.repeat(5000)}` }] });
-  assert.ok(long.split('\r\n').every((l) => l.length <= 998), 'no line over 998 octets');
+  const long = buildDsn({
+    ...base,
+    recipients: [{ address: 'b@r.test', action: 'failed', diagnostic: `550 ${'x'.repeat(5000)}` }],
+  });
+  assert.ok(
+    long.split('\r\n').every((l) => l.length <= 998),
+    'no line over 998 octets',
+  );
 });
 
 test('fromDomain reads the From header (folded, display names, groups); domainListed matches subdomains', () => {
