@@ -14,14 +14,21 @@ interface ServeOptions {
 export const register: Register = (program: Command, ctx: CliContext) => {
   program
     .command('serve')
-    .description('run the mail daemon (SMTP MX and submission, IMAP, POP3, queue, /metrics) in the foreground')
+    .description(
+      'run the mail daemon (SMTP MX and submission, IMAP, POP3, queue, /metrics) in the foreground',
+    )
     .option('--only <services>', 'start only these services, comma-separated (e.g. smtp,http)')
     .option('--stop-timeout <seconds>', 'on SIGTERM, how long transactions may take to finish', '10')
     .option('--json', 'print the listening addresses as JSON')
     .action(async (o: ServeOptions) => {
       const config = await ctx.config({ allowMissingDefault: true });
       const { Daemon } = await import('../server/daemon.js');
-      const only = o.only ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+      const only = o.only
+        ? o.only
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined;
       const daemon = await Daemon.start(config, { only });
       const addrs = daemon.addresses();
       if (o.json) {
