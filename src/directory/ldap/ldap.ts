@@ -355,7 +355,9 @@ export class LdapDirectory implements Directory {
       });
     }
     if (canon.includes(k.address))
-      throw new MailctlError('invalid-input', `alias ${k.address} cannot point at itself`);
+      throw new MailctlError('invalid-input', `alias ${k.address} cannot point at itself`, {
+        hint: 'list the accounts or outside addresses that should get its mail',
+      });
     const existing = await this.aliasEntry(k.address);
     if (existing) {
       const have = new Set(all(existing, 'rfc822MailMember').map((t) => t.toLowerCase()));

@@ -310,7 +310,9 @@ export class SqliteDirectory implements Directory {
       });
     }
     if (canon.includes(k.address)) {
-      throw new MailctlError('invalid-input', `alias ${k.address} cannot point at itself`);
+      throw new MailctlError('invalid-input', `alias ${k.address} cannot point at itself`, {
+        hint: 'list the accounts or outside addresses that should get its mail',
+      });
     }
     this.run(() =>
       this.db.transaction(() => {
