@@ -82,6 +82,8 @@ export interface MailboxView {
   readonly ref: MailboxRef;
   readonly uidValidity: number;
   status(): MailboxStatus;
+  /** Whether the message is \\Recent for this session (RFC 3501: only one session sees it so). */
+  isRecent(uid: number): boolean;
   /** Messages in UID order as of the last refresh. */
   messages(): readonly MessageMeta[];
   /** Re-reads the directory; returns what changed since the last refresh. */

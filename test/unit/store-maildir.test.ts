@@ -143,3 +143,25 @@ test('CRLF normalisation across chunk boundaries', async () => {
   ).toString();
   assert.equal(out, 'a\r\n\r\nb\r\nc\r\nd\r\n');
 });
+
+test('\\Recent goes to the first writable view; reads survive another process moving the file', async () => {
+  const { renameSync } = await import('node:fs');
+  const store = makeStore();
+  await store.deliver([alice], msg('Subject: r\r\n\r\nbody\r\n'), { source: 'smtp' });
+  const peek = await store.open(alice, { readOnly: true });
+  assert.equal(peek.status().recent, 1);
+  const a = await store.open(alice);
+  const b = await store.open(alice);
+  assert.equal(a.status().recent, 1);
+  assert.equal(b.status().recent, 0);
+  assert.ok(a.isRecent(1) && !b.isRecent(1));
+  const root = store.userRoot(alice.user);
+  assert.deepEqual(readdirSync(join(root, 'new')), []);
+  // Another process (Dovecot) renames the file to set \Seen: our stale path must not matter.
+  const [f] = readdirSync(join(root, 'cur'));
+  renameSync(join(root, 'cur', f), join(root, 'cur', f.replace(/:2,.*$/, ':2,S')));
+  assert.equal((await b.readAll(1)).toString(), 'Subject: r\r\n\r\nbody\r\n');
+  const chunks: Buffer[] = [];
+  for await (const c of a.read(1, { start: 9, end: 10 })) chunks.push(c as Buffer);
+  assert.equal(Buffer.concat(chunks).toString(), 'r');
+});

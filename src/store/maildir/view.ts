@@ -3,9 +3,9 @@
  * snapshot changes only in refresh() (IMAP decides when to tell the client), while
  * setFlags/expunge act on the shared state and the files.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { MailctlError } from '../../errors.js';
 import type { FlagOp, MailboxRef, MailboxStatus, MailboxView, MessageMeta, ViewChanges } from '../store.js';
 import type { Entry } from './entry.js';
@@ -29,6 +29,8 @@ export class MaildirView implements MailboxView {
   private snapshot: readonly Entry[] = [];
   private seenVersion = -1;
   private closed = false;
+  /** UIDs this view claimed as \\Recent (moved from new/ to cur/ by this session). */
+  private recentUids = new Set<number>();
 
   constructor(
     readonly ref: MailboxRef,
@@ -43,9 +45,38 @@ export class MaildirView implements MailboxView {
 
   /** First fill; called by the store before handing the view out. */
   async init(): Promise<void> {
-    await withMutex(this.state.dir, () => this.state.sync());
+    await withMutex(this.state.dir, async () => {
+      await this.state.sync();
+      await this.claimRecent();
+    });
     this.snapshot = this.state.snapshot();
     this.seenVersion = this.state.version;
+  }
+
+  /**
+   * RFC 3501 \\Recent as Dovecot does it on Maildir: the first writable session to see a
+   * message in new/ moves it to cur/ and is the only one that reports it as recent.
+   * Read-only views (EXAMINE, STATUS) claim nothing and count what is still in new/.
+   */
+  private async claimRecent(): Promise<void> {
+    if (this.readOnly || this.closed) return;
+    for (const e of this.state.entries) {
+      if (e.sub !== 'new') continue;
+      const file = formatName(e.id, e.letters);
+      try {
+        await fsp.rename(e.path, join(this.state.dir, 'cur', file));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // someone else took it
+        throw err;
+      }
+      this.state.applyRename(e, file, 'cur', e.letters);
+      this.recentUids.add(e.uid);
+    }
+  }
+
+  isRecent(uid: number): boolean {
+    if (this.readOnly) return this.state.byUid.get(uid)?.sub === 'new';
+    return this.recentUids.has(uid);
   }
 
   status(): MailboxStatus {
@@ -53,7 +84,7 @@ export class MaildirView implements MailboxView {
     let recent = 0;
     for (const e of this.snapshot) {
       if (!e.letters.includes('S')) unseen++;
-      if (e.sub === 'new') recent++;
+      if (this.isRecent(e.uid)) recent++;
     }
     return {
       uidValidity: this.state.uidValidity,
@@ -70,7 +101,10 @@ export class MaildirView implements MailboxView {
   }
 
   async refresh(): Promise<ViewChanges> {
-    await withMutex(this.state.dir, () => this.state.sync());
+    await withMutex(this.state.dir, async () => {
+      await this.state.sync();
+      await this.claimRecent();
+    });
     const changes: ViewChanges = { added: [], expunged: [], flagsChanged: [] };
     if (this.state.version === this.seenVersion) return changes;
     const next = this.state.snapshot();
@@ -107,28 +141,70 @@ export class MaildirView implements MailboxView {
     return `${this.ref.user} ${this.ref.folder}`;
   }
 
-  read(uid: number, range?: { start: number; end?: number }): Readable {
-    const e = this.entry(uid);
-    if (e.crlf) {
-      const end = range?.end === undefined ? undefined : range.end - 1;
-      if (end !== undefined && end < (range?.start ?? 0)) return Readable.from([]);
-      return createReadStream(e.path, { start: range?.start, end });
+  /**
+   * Opens a message file. Another process (Dovecot moving new/ → cur/, a flag change) may
+   * have renamed it since our last sync: on ENOENT re-sync once and try the new name.
+   */
+  private async openFile(uid: number): Promise<{ fh: fsp.FileHandle; entry: Entry }> {
+    for (let attempt = 0; ; attempt++) {
+      const entry = this.entry(uid);
+      try {
+        return { fh: await fsp.open(entry.path, 'r'), entry };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) {
+          throw new MailctlError('not-found', `message UID ${uid} is gone: ${(err as Error).message}`, {
+            where: this.where(),
+          });
+        }
+        await withMutex(this.state.dir, async () => {
+          this.state.invalidate();
+          await this.state.sync();
+        });
+      }
     }
-    const norm = new CrlfNormalizer();
-    const t = new Transform({ transform: (c: Buffer, _e, cb) => cb(null, norm.push(c)) });
-    const s = createReadStream(e.path).pipe(t);
-    if (!range) return s;
-    return Readable.from(sliceStream(s, range.start, range.end));
+  }
+
+  read(uid: number, range?: { start: number; end?: number }): Readable {
+    this.entry(uid); // unknown UIDs fail now, not later in the stream
+    return Readable.from(this.chunks(uid, range));
+  }
+
+  private async *chunks(uid: number, range?: { start: number; end?: number }): AsyncGenerator<Buffer> {
+    const { fh, entry } = await this.openFile(uid);
+    try {
+      const start = range?.start ?? 0;
+      if (entry.crlf) {
+        if (range?.end !== undefined && range.end <= start) return;
+        const end = range?.end === undefined ? undefined : range.end - 1;
+        yield* fh.createReadStream({ start, end, autoClose: false }) as AsyncIterable<Buffer>;
+        return;
+      }
+      const norm = new CrlfNormalizer();
+      let pos = 0;
+      for await (const raw of fh.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) {
+        const c = norm.push(raw);
+        const cStart = pos;
+        pos += c.length;
+        if (pos <= start) continue;
+        if (range?.end !== undefined && cStart >= range.end) break;
+        yield c.subarray(
+          Math.max(0, start - cStart),
+          range?.end === undefined ? undefined : range.end - cStart,
+        );
+      }
+    } finally {
+      await fh.close();
+    }
   }
 
   async readAll(uid: number): Promise<Buffer> {
-    const e = this.entry(uid);
-    const buf = await fsp.readFile(e.path).catch((err) => {
-      throw new MailctlError('not-found', `message UID ${uid} is gone: ${(err as Error).message}`, {
-        where: this.where(),
-      });
-    });
-    return e.crlf ? buf : new CrlfNormalizer().push(buf);
+    const { fh, entry } = await this.openFile(uid);
+    try {
+      const buf = await fh.readFile();
+      return entry.crlf ? buf : new CrlfNormalizer().push(buf);
+    } finally {
+      await fh.close();
+    }
   }
 
   async setFlags(uids: readonly number[], op: FlagOp, flags: readonly string[]): Promise<MessageMeta[]> {
@@ -229,16 +305,5 @@ export class MaildirView implements MailboxView {
       throw new MailctlError('invalid-input', 'the folder is open read-only', { where: this.where() });
     if (this.closed)
       throw new MailctlError('invalid-input', 'the folder view is closed', { where: this.where() });
-  }
-}
-
-async function* sliceStream(s: Readable, start: number, end?: number): AsyncGenerator<Buffer> {
-  let pos = 0;
-  for await (const c of s as AsyncIterable<Buffer>) {
-    const cStart = pos;
-    pos += c.length;
-    if (pos <= start) continue;
-    if (end !== undefined && cStart >= end) break;
-    yield c.subarray(Math.max(0, start - cStart), end === undefined ? undefined : end - cStart);
   }
 }
