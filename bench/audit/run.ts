@@ -6,8 +6,12 @@
  *
  *   npm run build && npx tsx bench/audit/run.ts [--rounds 5]
  *
+ * Needs GNU time (/usr/bin/time) for the CLI's CPU seconds.
+ *
  * Output: a Markdown table on stdout (median, min, max). Nothing is written to disk.
  */
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { AuditReport } from '../../src/audit/result.js';
@@ -26,6 +30,7 @@ const median = (xs: number[]) => {
 const world = await startAuditWorld({ broken: false });
 const cli: number[] = [];
 const lib: number[] = [];
+const cpu: number[] = [];
 const slowest: Record<string, number[]> = {};
 let last: AuditReport | undefined;
 try {
@@ -33,13 +38,24 @@ try {
   for (let i = 0; i < rounds; i++) {
     const t0 = process.hrtime.bigint();
     // Asynchronous on purpose: the peers (MX hosts, HTTPS) live in this process's event loop.
+    // GNU time gives the CLI's own CPU seconds: a figure the machine's load does not inflate.
+    const cpuFile = join(world.dir, 'cpu.txt');
     const { stdout: out } = await execa(
-      'node',
-      [join(ROOT, 'bin/mailctl.js'), ...world.args('good.test'), '--json'],
-      {
-        reject: false,
-      },
+      '/usr/bin/time',
+      [
+        '-f',
+        '%U %S',
+        '-o',
+        cpuFile,
+        'node',
+        join(ROOT, 'bin/mailctl.js'),
+        ...world.args('good.test'),
+        '--json',
+      ],
+      { reject: false },
     );
+    const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).map(Number);
+    cpu.push((user + sys) * 1000);
     cli.push(Number(process.hrtime.bigint() - t0) / 1e6);
     last = JSON.parse(out) as AuditReport;
     const t1 = process.hrtime.bigint();
@@ -62,6 +78,12 @@ console.log(
 console.log('| run | rounds | median | min | max |\n| --- | --- | --- | --- | --- |');
 console.log(row('`mailctl audit good.test --json` (process wall time)', cli));
 console.log(row('`runAudit()` in-process', lib));
+console.log(row('CPU time of the CLI process (user + sys)', cpu));
+console.log(
+  `\nload average at the end: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${cpus().length} cores`,
+);
 console.log('\nMedian per check (in-process, checks run concurrently):\n');
 console.log(
   Object.entries(slowest)
