@@ -427,7 +427,9 @@ export const definitions: readonly AssumptionDef[] = [
     source: {
       kind: 'estimate',
       cite: 'mailctl estimate from Dovecot\'s documented index format (doc.dovecot.org, "Mail index file format")',
-      note: 'a fixed-size record per message in dovecot.index, cached header fields in dovecot.index.cache (capped at 1 GiB per mailbox by mail_cache_max_size) and a dovecot-uidlist line',
+      note:
+        'a fixed-size record per message in dovecot.index, cached fields in dovecot.index.cache (capped at 1 GiB per mailbox by mail_cache_max_size), the transaction log and a dovecot-uidlist line. ' +
+        'Measured here with Dovecot 2.3.19: 723 B per message for 2,000 short-header 10 KB messages after a client fetched ENVELOPE and BODYSTRUCTURE of all; real headers are longer, hence 1 KiB',
     },
   },
   {
