@@ -20,7 +20,10 @@ before(async () => {
 after(() => tmp.cleanup());
 
 test('check: a valid config passes (exit 0), notes go to stderr', async () => {
-  const p = file('ok.toml', 'hostname = "mx.example.test"\n[listen]\nsmtp = ""\nsubmission = ""\nsubmissions = ""\nimap = ""\nimaps = ""\npop3 = ""\npop3s = ""\n');
+  const p = file(
+    'ok.toml',
+    'hostname = "mx.example.test"\n[listen]\nsmtp = ""\nsubmission = ""\nsubmissions = ""\nimap = ""\nimaps = ""\npop3 = ""\npop3s = ""\n',
+  );
   const r = await mailctl(['--config', p, 'config', 'check']);
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(r.stdout, `ok: ${p} is valid`);
@@ -70,7 +73,12 @@ test('check: semantic problems (ldap without its table, missing TLS files) after
   const r = await mailctl(['--config', p, 'config', 'check']);
   assert.equal(r.exitCode, 3);
   assert.match(r.stderr, /error: 3 problems in the config/);
-  assert.match(r.stderr, new RegExp(`${p}:2 directory.ldap: backend is "ldap" but there is no \\[directory.ldap\\] table\\n {6}hint: add \\[directory.ldap\\]`));
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `${p}:2 directory.ldap: backend is "ldap" but there is no \\[directory.ldap\\] table\\n {6}hint: add \\[directory.ldap\\]`,
+    ),
+  );
   assert.match(r.stderr, /tls\.cert: cannot read .*tls\/cert\.pem\n {6}hint: run `mailctl init`/);
 });
 
@@ -82,7 +90,10 @@ test('check: unreadable, missing and syntactically broken configs (exit 3)', asy
   assert.match(r.stderr, /error: cannot read the config file: EISDIR/);
   r = await mailctl(['--config', join(tmp.path, 'missing.toml'), 'config', 'check']);
   assert.equal(r.exitCode, 3);
-  assert.match(r.stderr, /error: cannot read the config file: ENOENT.*\n {2}where: .*missing\.toml\n {2}hint: create one with `mailctl init`/);
+  assert.match(
+    r.stderr,
+    /error: cannot read the config file: ENOENT.*\n {2}where: .*missing\.toml\n {2}hint: create one with `mailctl init`/,
+  );
   r = await mailctl(['config', 'check'], { cwd: tmp.path });
   assert.equal(r.exitCode, 3, 'no ./mailctl.toml');
   const broken = file('broken.toml', 'hostname = "mx.example.test"\n[listen\n');
@@ -96,7 +107,11 @@ test('show: defaults filled in, secrets masked, works without a file; --json', a
   const r = await mailctl(['--config', p, 'config', 'show']);
   assert.equal(r.exitCode, 0, r.stderr);
   assert.ok(!r.stdout.includes('hunter2'));
-  const t = parse(r.stdout) as { hostname: string; delivery: { relay_password: string; lifetime: string }; directory: { sqlite_path: string } };
+  const t = parse(r.stdout) as {
+    hostname: string;
+    delivery: { relay_password: string; lifetime: string };
+    directory: { sqlite_path: string };
+  };
   assert.equal(t.hostname, 'mx.example.test');
   assert.equal(t.delivery.relay_password, '********');
   assert.equal(t.delivery.lifetime, '5d');
