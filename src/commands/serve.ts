@@ -29,7 +29,7 @@ export const register: Register = (program: Command, ctx: CliContext) => {
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined;
-      const daemon = await Daemon.start(config, { only });
+      const daemon = await Daemon.start(config, { only, dropPrivileges: true });
       const addrs = daemon.addresses();
       if (o.json) {
         ctx.io.json({ pid: process.pid, config: config.source ?? null, listening: addrs });

@@ -16,6 +16,8 @@ export interface DaemonOptions {
   /** Only start these services (tests); default all. */
   only?: string[];
   log?: Logger;
+  /** Switch away from root once every port is bound (the serve command; never in-process tests). */
+  dropPrivileges?: boolean;
 }
 
 export class Daemon {
@@ -67,7 +69,7 @@ export class Daemon {
       log.info({ listener: a.listener, host: a.host, port: a.port }, 'listening');
     // Every port is bound: no more root from here on (requirement 10 of MISSION.md).
     try {
-      dropPrivileges(config, log);
+      if (opts.dropPrivileges) dropPrivileges(config, log);
     } catch (e) {
       await Promise.allSettled(services.map((s) => s.stop(0)));
       tls.close();
