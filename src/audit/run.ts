@@ -4,6 +4,7 @@
  * A check that throws or overruns keeps the findings it already made and gets one more
  * saying why it stopped; the others are not affected.
  */
+import { domainToASCII } from 'node:url';
 import { MailctlError } from '../errors.js';
 import { AuditContext, type AuditOptions } from './context.js';
 import {
@@ -32,9 +33,11 @@ export interface RunHooks {
   onDone?(result: CheckResult): void;
 }
 
-/** RFC 1035 host name syntax (letters, digits, hyphens, ≤ 63 per label, ≤ 253 total, a dot). */
+/** RFC 1035 host name syntax (after IDNA) (letters, digits, hyphens, ≤ 63 per label, ≤ 253 total, a dot). */
 export function validateDomain(domain: string): string {
-  const d = domain.trim().toLowerCase().replace(/\.$/, '');
+  const trimmed = domain.trim().toLowerCase().replace(/\.$/, '');
+  // Internationalised names (例え.jp) are audited in their ASCII (punycode) form.
+  const d = /^[\x00-\x7f]*$/.test(trimmed) ? trimmed : domainToASCII(trimmed) || trimmed;
   const label = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
   if (d.length === 0 || d.length > 253 || !d.includes('.') || !d.split('.').every((l) => label.test(l))) {
     throw new MailctlError('invalid-input', `not a valid domain name: ${JSON.stringify(domain)}`, {

@@ -46,6 +46,8 @@ test('buildReport: unreachable domain scores 0 and fails', () => {
 test('validateDomain accepts host names and rejects junk with a clear error', () => {
   assert.equal(validateDomain('Example.COM.'), 'example.com');
   assert.equal(validateDomain('xn--bcher-kva.example'), 'xn--bcher-kva.example');
+  assert.equal(validateDomain('bücher.example'), 'xn--bcher-kva.example');
+  assert.equal(validateDomain('例え.jp'), 'xn--r8jz45g.jp');
   for (const bad of [
     '',
     'localhost',
