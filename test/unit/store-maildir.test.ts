@@ -165,3 +165,24 @@ test('\\Recent goes to the first writable view; reads survive another process mo
   for await (const c of a.read(1, { start: 9, end: 10 })) chunks.push(c as Buffer);
   assert.equal(Buffer.concat(chunks).toString(), 'r');
 });
+
+test('copyTo keeps flags and order, numbers the copies in the target', async () => {
+  const store = makeStore();
+  await store.ensureUser(alice.user);
+  for (let i = 0; i < 5; i++)
+    await store.deliver([alice], msg(`Subject: ${i}\r\n\r\nx\r\n`), {
+      source: 'smtp',
+      flags: i === 2 ? ['\\Flagged', 'Todo'] : undefined,
+    });
+  const v = await store.open(alice);
+  const r = await v.copyTo([2, 3, 5], 'Archive');
+  assert.deepEqual(r.pairs, [
+    [2, 1],
+    [3, 2],
+    [5, 3],
+  ]);
+  const t = await store.open({ user: alice.user, folder: 'Archive' });
+  assert.equal(t.uidValidity, r.uidValidity);
+  assert.deepEqual([...t.messages()[1].flags].sort(), ['Todo', '\\Flagged']);
+  assert.equal((await t.readAll(3)).toString(), 'Subject: 4\r\n\r\nx\r\n');
+});

@@ -11,7 +11,7 @@ import type { Delivered, DeliverOptions, MailboxRef } from '../store.js';
 import type { Entry } from './entry.js';
 import { canonicalFlag, formatName, newBaseName, SYSTEM_FLAG_LETTERS, sortLetters } from './filename.js';
 import type { FolderState } from './folder.js';
-import { numberFile } from './numbering.js';
+import { numberFile, numberFiles } from './numbering.js';
 import { fsyncDir, writeBody } from './write.js';
 
 export interface DeliverHost {
@@ -132,31 +132,30 @@ async function linkOrCopy(src: string, dest: string, state: FolderState, fsync: 
   }
 }
 
-/** COPY/MOVE into another folder of the same user: links keeping flags and dates. */
+/**
+ * COPY/MOVE into another folder of the same user: hard links keeping flags and dates, one
+ * directory fsync, and all new files numbered in one uidlist lock (UIDs in source order).
+ */
 export async function copyInto(
   host: DeliverHost,
   to: MailboxRef,
   state: FolderState,
   entries: readonly Entry[],
 ): Promise<number[]> {
-  const uids: number[] = [];
   let bytes = 0;
-  const dirs = new Set<string>();
+  const files: string[] = [];
   for (const e of entries) {
-    const flags = e.flags;
-    const letters = await lettersFor(state, flags);
+    const letters = await lettersFor(state, e.flags);
     const size = e.size;
-    const base = `${newBaseName()},S=${size},W=${size}`;
-    const crlfOk = e.crlf;
-    const p = place(base, letters, true);
-    const dest = join(state.dir, p.sub, crlfOk ? p.file : formatName(`${newBaseName()}`, letters));
-    await linkOrCopy(e.path, dest, state, host.opts.fsync);
-    dirs.add(join(state.dir, p.sub));
-    const file = dest.slice(dest.lastIndexOf('/') + 1);
-    uids.push(await numberFile(state, file));
+    // S=/W= only when the file really is CRLF (then size = file size = RFC822.SIZE).
+    const base = e.crlf ? `${newBaseName()},S=${size},W=${size}` : newBaseName();
+    const file = formatName(base, letters);
+    await linkOrCopy(e.path, join(state.dir, 'cur', file), state, host.opts.fsync);
+    files.push(file);
     bytes += size;
   }
-  if (host.opts.fsync) await Promise.all([...dirs].map(fsyncDir));
+  if (host.opts.fsync && files.length > 0) await fsyncDir(join(state.dir, 'cur'));
+  const uids = await numberFiles(state, files);
   await host.quotaFile(to.user).add(bytes, entries.length);
   return uids;
 }

@@ -31,6 +31,11 @@ export function numberFile(state: FolderState, file: string): Promise<number> {
   return p;
 }
 
+/** Numbers several files at once, in the given order (COPY: UIDs follow the source order). */
+export function numberFiles(state: FolderState, files: readonly string[]): Promise<number[]> {
+  return Promise.all(files.map((f) => numberFile(state, f)));
+}
+
 async function drain(state: FolderState, q: { waiting: Waiter[]; running: boolean }): Promise<void> {
   q.running = true;
   try {
