@@ -23,6 +23,7 @@ interface CommonOpts {
   masterAuth: string;
   oauth2TokenFile?: string;
   insecure?: boolean;
+  starttls?: boolean;
   ca?: string;
   mboxFormat: string;
   parallel: string;
@@ -75,6 +76,10 @@ function common(cmd: Command): Command {
       'XOAUTH2 access token for a single user (CSV column source_token for many)',
     )
     .option('--insecure', 'accept any TLS certificate (only on a trusted network)')
+    .option(
+      '--no-starttls',
+      'imap:// without STARTTLS even when offered (only on loopback or an isolated network)',
+    )
     .option('--ca <file>', 'trust this CA certificate (PEM) for the IMAP servers')
     .option('--mbox-format <format>', 'mbox quoting: mboxrd or mboxo', 'mboxrd')
     .option('--parallel <n>', 'users at once', '4')
@@ -129,6 +134,7 @@ async function request(o: CommonOpts) {
       : undefined,
     oauth2Token: o.oauth2TokenFile ? readFileSync(o.oauth2TokenFile, 'utf8').trim() : undefined,
     insecure: Boolean(o.insecure),
+    plain: o.starttls === false,
     ca: o.ca,
     mboxFormat: o.mboxFormat as 'mboxrd' | 'mboxo',
     parallel,

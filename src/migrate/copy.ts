@@ -1,17 +1,30 @@
 /**
  * Copies one user: list every folder (metadata only), plan against the journal, then
- * stream the bodies across in source order, recording each batch in the journal. A
- * message the target refuses (quota, size, invalid) is listed with the reason and the
- * rest continue; a connection failure ends the user's attempt (the caller retries, and
- * the journal makes the retry idempotent).
+ * stream the bodies across in source order in batches (several in flight), recording each
+ * stored batch in the journal. A folder whose source summary (STATUS) equals the one
+ * recorded after the last clean copy is skipped without listing. A message the target
+ * refuses (quota, size, invalid) is listed with the reason and the rest continue; a
+ * connection failure ends the user's attempt (the caller retries, and the journal makes
+ * the retry idempotent).
  */
-import { MailctlError } from '../errors.js';
-import { sha256, toCrlf } from './hash.js';
+import { createHash } from 'node:crypto';
+import { isMailctlError, MailctlError } from '../errors.js';
+import { toCrlf } from './hash.js';
 import type { Journal, JournalRow } from './journal.js';
 import { mapFolder } from './names.js';
 import { addToPool, flagString, planFolder, takeFromPool } from './plan.js';
 import type { Throttle } from './throttle.js';
-import type { FolderListing, Source, SourceFolder, Target } from './types.js';
+import type {
+  AppendItem,
+  AppendResult,
+  FolderListing,
+  FolderStatus,
+  Source,
+  SourceFolder,
+  SourceMessage,
+  Target,
+  TargetFolderState,
+} from './types.js';
 
 export interface FolderReport {
   source: string;
@@ -50,16 +63,22 @@ export interface CopyOptions {
   throttle?: Throttle;
   maxMessageSize?: number;
   progress?: (p: Progress) => void;
-  /** Record to the journal after this many messages (and at the end of each folder). */
-  commitEvery?: number;
+  /** List every folder in full even when its summary is unchanged (verification needs it). */
+  fullList?: boolean;
+  /** A batch closes at this many bytes or messages; this many batches are in flight. */
+  batchBytes?: number;
+  batchMessages?: number;
+  inFlight?: number;
 }
 
 const PER_MESSAGE = new Set(['quota', 'too-large', 'invalid-input']);
 
 export async function copyUser(source: Source, target: Target, opts: CopyOptions): Promise<CopiedFolder[]> {
   const specials = new Map<string, string>();
-  for (const f of await target.folders())
+  const targetFolders = await target.folders();
+  for (const f of targetFolders)
     if (f.specialUse && !specials.has(f.specialUse)) specials.set(f.specialUse, f.name);
+  const existing = new Set(targetFolders.map((f) => f.name));
   const folders = (await source.folders()).sort((a, b) => a.path.length - b.path.length);
   const done: CopiedFolder[] = [];
   const mapped = new Map<SourceFolder, ReturnType<typeof mapFolder>>();
@@ -69,45 +88,119 @@ export async function copyUser(source: Source, target: Target, opts: CopyOptions
       mapFolder(f, { delimiter: target.delimiter, map: opts.folderMap, targetSpecial: specials }),
     );
   // list everything first: totals for progress/ETA, and a plan before any write
-  const listings = new Map<SourceFolder, FolderListing>();
+  const listings = new Map<SourceFolder, Listed>();
   const progress: Progress = { messages: 0, bytes: 0, totalMessages: 0, totalBytes: 0 };
+  // every folder's STATUS at once (pipelined): a no-change re-run is mostly this
+  const states = new Map<SourceFolder, FolderStatus | undefined>();
+  if (source.status && !opts.fullList)
+    await Promise.all(
+      folders.filter((f) => f.selectable).map(async (f) => states.set(f, await source.status!(f))),
+    );
   for (const f of folders) {
-    const l = await source.list(f);
+    const l = await listOrSkip(source, f, states.get(f), opts);
     listings.set(f, l);
     progress.totalMessages += l.messages.length;
     for (const m of l.messages) progress.totalBytes += m.size;
   }
   opts.progress?.(progress);
+  const targetStates = new Map<string, Promise<TargetFolderState>>();
+  for (const f of folders) {
+    const name = mapped.get(f)!.name;
+    if (listings.get(f)?.unchanged && existing.has(name)) {
+      const p = target.state(name);
+      p.catch(() => undefined);
+      targetStates.set(name, p);
+    }
+  }
   for (const f of folders) {
     const m = mapped.get(f)!;
-    const listing = listings.get(f)!;
-    const report: FolderReport = {
-      source: f.path.join('/'),
-      target: m.name,
-      note: [m.note, f.nameProblem].filter(Boolean).join('; ') || undefined,
-      sourceMessages: listing.messages.length,
-      sourceBytes: listing.messages.reduce((a, x) => a + x.size, 0),
-      known: 0,
-      copied: 0,
-      copiedBytes: 0,
-      adopted: 0,
-      flagsUpdated: 0,
-      goneFromSource: 0,
-      errors: [],
-      problems: [...listing.problems],
-    };
-    done.push({ folder: f, targetName: m.name, listing, report });
+    let listing = listings.get(f)!;
+    const report = newReport(f, m, listing);
+    const entry: CopiedFolder = { folder: f, targetName: m.name, listing, report };
+    done.push(entry);
     try {
-      await target.ensureFolder(m.name, { specialUse: m.specialUse, subscribed: f.subscribed });
+      if (!existing.has(m.name))
+        await target.ensureFolder(m.name, { specialUse: m.specialUse, subscribed: f.subscribed });
     } catch (e) {
       if (!(e instanceof MailctlError) || !PER_MESSAGE.has(e.code)) throw e;
       report.errors.push(`folder cannot be created on the target: ${e.message}`);
       continue;
     }
     if (!f.selectable) continue;
+    if (listing.unchanged) {
+      const ts = await (targetStates.get(m.name) ?? target.state(m.name));
+      if (stillThere(ts, f, m.name, listing, report, opts)) continue;
+      // the target folder changed under us: list in full and copy what is missing
+      listing = await source.list(f);
+      entry.listing = listing;
+      Object.assign(report, newReport(f, m, listing));
+    }
     await copyFolder(source, target, f, m.name, listing, report, opts, progress);
   }
   return done;
+}
+
+function newReport(f: SourceFolder, m: ReturnType<typeof mapFolder>, listing: FolderListing): FolderReport {
+  return {
+    source: f.path.join('/'),
+    target: m.name,
+    note: [m.note, f.nameProblem].filter(Boolean).join('; ') || undefined,
+    sourceMessages: listing.partial ? (listing.state?.messages ?? 0) : listing.messages.length,
+    sourceBytes: listing.messages.reduce((a, x) => a + x.size, 0),
+    known: 0,
+    copied: 0,
+    copiedBytes: 0,
+    adopted: 0,
+    flagsUpdated: 0,
+    goneFromSource: 0,
+    errors: [],
+    problems: [...listing.problems],
+  };
+}
+
+type Listed = FolderListing & { unchanged?: boolean };
+
+function sameState(a: FolderStatus, b: FolderStatus): boolean {
+  return (
+    a.validity === b.validity &&
+    a.uidNext === b.uidNext &&
+    a.messages === b.messages &&
+    a.highestModseq === b.highestModseq
+  );
+}
+
+/** The listing, or an empty "unchanged" one when STATUS equals the state of the last clean copy. */
+async function listOrSkip(
+  source: Source,
+  f: SourceFolder,
+  now: FolderStatus | undefined,
+  opts: CopyOptions,
+): Promise<Listed> {
+  const prev = f.selectable ? opts.journal.folder(opts.scope, f.raw) : undefined;
+  const last = prev?.src_state ? (JSON.parse(prev.src_state) as FolderStatus) : undefined;
+  if (!last || !now) return source.list(f);
+  if (now.highestModseq && sameState(now, last))
+    return { validity: now.validity, messages: [], problems: [], partial: true, state: now, unchanged: true };
+  return source.list(f, { since: last });
+}
+
+/** An unchanged folder whose target is still the one the journal knows: counted, not copied. */
+function stillThere(
+  state: TargetFolderState,
+  f: SourceFolder,
+  targetName: string,
+  listing: FolderListing,
+  report: FolderReport,
+  opts: CopyOptions,
+): boolean {
+  const jf = opts.journal.folder(opts.scope, f.raw);
+  if (!jf || jf.target_validity !== state.uidValidity || jf.target_folder !== targetName) return false;
+  const c = opts.journal.counts(opts.scope, f.raw, listing.validity);
+  report.sourceMessages = listing.state?.messages ?? c.messages;
+  report.sourceBytes = c.bytes;
+  report.goneFromSource = Math.max(0, c.messages - report.sourceMessages);
+  report.known = c.messages - report.goneFromSource;
+  return true;
 }
 
 async function copyFolder(
@@ -128,23 +221,36 @@ async function copyFolder(
     report.problems.push(`target folder ${targetName} changed identity since the last run; copying again`);
     journal.forgetValidity(scope, f.raw, '\0none');
     jf = undefined;
+    if (listing.partial) {
+      listing = await source.list(f);
+      Object.assign(report, { sourceMessages: listing.messages.length });
+    }
   }
-  const plan = planFolder(listing, journal.messages(scope, f.raw));
+  const rows0 = journal.messages(scope, f.raw);
+  const plan = planFolder(listing, rows0);
   report.known = plan.known;
   report.goneFromSource = plan.goneFromSource;
+  if (listing.partial) {
+    const c = journal.counts(scope, f.raw, listing.validity);
+    report.sourceBytes = c.bytes + plan.copy.reduce((a, x) => a + x.size, 0);
+  }
   const pool = plan.rekeyPool;
   if (jf?.pending_from) {
     // a previous run died between APPEND and journal: adopt what it left, by content
-    const known = new Set(journal.messages(scope, f.raw).map((r) => r.target_uid));
-    for (const t of await target.scan(targetName, { fromUid: jf.pending_from, hash: true })) {
-      if (!known.has(t.uid) && t.sha256) addToPool(pool, t.sha256, t.uid);
+    const known = new Set(rows0.map((r) => r.target_uid));
+    const left = (await target.scan(targetName, { fromUid: jf.pending_from })).filter(
+      (t) => !known.has(t.uid),
+    );
+    if (left.length) {
+      const hashUids = new Set(left.map((t) => t.uid));
+      for (const t of await target.scan(targetName, { fromUid: jf.pending_from, hash: true, hashUids }))
+        if (hashUids.has(t.uid) && t.sha256) addToPool(pool, t.sha256, t.uid);
     }
   }
-  for (const u of plan.flagUpdates) {
-    await target.setFlags(targetName, u.uid, u.flags);
-    report.flagsUpdated++;
-  }
   if (plan.flagUpdates.length) {
+    if (target.setFlagsMany) await target.setFlagsMany(targetName, plan.flagUpdates);
+    else for (const u of plan.flagUpdates) await target.setFlags(targetName, u.uid, u.flags);
+    report.flagsUpdated += plan.flagUpdates.length;
     journal.updateFlags(
       scope,
       f.raw,
@@ -155,92 +261,162 @@ async function copyFolder(
   progress.messages += plan.known;
   progress.bytes +=
     listing.messages.reduce((a, x) => a + x.size, 0) - plan.copy.reduce((a, x) => a + x.size, 0);
-  if (!plan.copy.length) {
-    journal.setFolder(scope, f.raw, {
-      validity: listing.validity,
-      target_folder: targetName,
-      target_validity: state.uidValidity,
-      pending_from: null,
-    });
-    journal.forgetValidity(scope, f.raw, listing.validity);
-    return;
+  const base = { validity: listing.validity, target_folder: targetName, target_validity: state.uidValidity };
+  if (plan.copy.length) {
+    journal.setFolder(scope, f.raw, { ...base, pending_from: jf?.pending_from ?? state.uidNext });
+    await streamFolder(source, target, f, targetName, listing, plan.copy, pool, report, opts, progress);
   }
-  journal.setFolder(scope, f.raw, {
-    validity: listing.validity,
-    target_folder: targetName,
-    target_validity: state.uidValidity,
-    pending_from: jf?.pending_from ?? state.uidNext,
-  });
-  const meta = new Map(plan.copy.map((m) => [m.key, m]));
-  let rows: JournalRow[] = [];
-  const commit = () => {
-    if (rows.length) journal.record(scope, f.raw, listing.validity, rows);
-    rows = [];
-  };
-  for await (const msg of source.fetch(
-    f,
-    plan.copy.map((m) => m.key),
-  )) {
-    const m = meta.get(msg.key);
-    if (!m) continue;
-    const body = toCrlf(msg.body);
-    const sha = sha256(body);
-    progress.messages++;
-    progress.bytes += m.size;
-    const adopted = takeFromPool(pool, sha);
-    if (adopted !== undefined) {
-      await target.setFlags(targetName, adopted, m.flags);
-      rows.push({
-        key: m.key,
-        sha256: sha,
-        size: body.length,
-        flags: flagString(m.flags),
-        idate: m.internalDate.getTime(),
-        target_uid: adopted,
-      });
-      report.adopted++;
-      continue;
-    }
-    if (opts.maxMessageSize && body.length > opts.maxMessageSize) {
-      report.errors.push(
-        `${describe(m.key, m.internalDate)}: ${body.length} bytes is over the target's limit of ${opts.maxMessageSize}; not copied`,
-      );
-      continue;
-    }
-    await opts.throttle?.take(body.length);
-    try {
-      const { uid } = await target.append(targetName, body, m.flags, m.internalDate);
-      rows.push({
-        key: m.key,
-        sha256: sha,
-        size: body.length,
-        flags: flagString(m.flags),
-        idate: m.internalDate.getTime(),
-        target_uid: uid,
-      });
-      report.copied++;
-      report.copiedBytes += body.length;
-    } catch (e) {
-      if (!(e instanceof MailctlError) || !PER_MESSAGE.has(e.code)) {
-        commit();
-        throw e;
-      }
-      report.errors.push(`${describe(m.key, m.internalDate)}: ${e.message}`);
-    }
-    if (rows.length >= (opts.commitEvery ?? 200)) commit();
-    opts.progress?.(progress);
-  }
-  commit();
   const missing = plan.copy.length - report.copied - report.adopted - report.errors.length;
   if (missing > 0) report.problems.push(`${missing} message(s) disappeared from the source during the run`);
+  // only a folder copied without a gap may be skipped by its summary next time
+  const clean = !report.errors.length && missing <= 0 && listing.state;
   journal.setFolder(scope, f.raw, {
-    validity: listing.validity,
-    target_folder: targetName,
-    target_validity: state.uidValidity,
+    ...base,
     pending_from: null,
+    src_state: clean ? JSON.stringify(listing.state) : null,
   });
   journal.forgetValidity(scope, f.raw, listing.validity);
   opts.progress?.(progress);
+}
+
+interface Pending {
+  m: SourceMessage;
+  sha: string;
+  item: AppendItem;
+}
+
+/**
+ * Bodies stream from the source into batches; up to `inFlight` batches are being stored
+ * at once while the next one fills. Each stored batch is recorded in one transaction.
+ */
+async function streamFolder(
+  source: Source,
+  target: Target,
+  f: SourceFolder,
+  targetName: string,
+  listing: FolderListing,
+  copy: readonly SourceMessage[],
+  pool: Map<string, number[]>,
+  report: FolderReport,
+  opts: CopyOptions,
+  progress: Progress,
+): Promise<void> {
+  const { journal, scope } = opts;
+  const maxBytes = opts.batchBytes ?? 2 << 20;
+  const maxCount = opts.batchMessages ?? 100;
+  const maxInFlight = opts.inFlight ?? 2;
+  const meta = new Map(copy.map((m) => [m.key, m]));
+  const inflight: Promise<void>[] = [];
+  let batch: Pending[] = [];
+  let batchBytes = 0;
+  let adoptedRows: JournalRow[] = [];
+  const rowOf = (p: Pending, uid: number, size: number): JournalRow => ({
+    key: p.m.key,
+    sha256: p.sha,
+    size,
+    flags: flagString(p.m.flags),
+    idate: p.m.internalDate.getTime(),
+    target_uid: uid,
+  });
+  const store = async (items: Pending[], adopted: JournalRow[]) => {
+    const results: AppendResult[] = target.appendBatch
+      ? await target.appendBatch(
+          targetName,
+          items.map((p) => p.item),
+        )
+      : await appendOneByOne(target, targetName, items);
+    const rows = [...adopted];
+    let fatal: unknown;
+    results.forEach((r, i) => {
+      const p = items[i];
+      if ('uid' in r) {
+        rows.push(rowOf(p, r.uid, p.item.body.length));
+        report.copied++;
+        report.copiedBytes += p.item.body.length;
+        return;
+      }
+      const e = r.error;
+      if (!isMailctlError(e) || !PER_MESSAGE.has(e.code)) fatal ??= e;
+      else report.errors.push(`${describe(p.m.key, p.m.internalDate)}: ${e.message}`);
+    });
+    // what was stored is recorded even when a message after it failed the connection
+    if (rows.length) journal.record(scope, f.raw, listing.validity, rows);
+    if (fatal) throw fatal;
+    opts.progress?.(progress);
+  };
+  const flush = async () => {
+    if (!batch.length && !adoptedRows.length) return;
+    const p = store(batch, adoptedRows);
+    p.catch(() => undefined);
+    inflight.push(p);
+    batch = [];
+    batchBytes = 0;
+    adoptedRows = [];
+    while (inflight.length > maxInFlight) await inflight.shift();
+  };
+  let broken: { error: unknown } | undefined;
+  try {
+    for await (const msg of source.fetch(
+      f,
+      copy.map((m) => m.key),
+    )) {
+      const m = meta.get(msg.key);
+      if (!m) continue;
+      meta.delete(msg.key);
+      const body = toCrlf(msg.body);
+      const sha = createHash('sha256').update(body).digest('hex');
+      progress.messages++;
+      progress.bytes += m.size;
+      const adopted = takeFromPool(pool, sha);
+      if (adopted !== undefined) {
+        await target.setFlags(targetName, adopted, m.flags);
+        adoptedRows.push(
+          rowOf(
+            { m, sha, item: { body, flags: m.flags, internalDate: m.internalDate } },
+            adopted,
+            body.length,
+          ),
+        );
+        report.adopted++;
+        continue;
+      }
+      if (opts.maxMessageSize && body.length > opts.maxMessageSize) {
+        report.errors.push(
+          `${describe(m.key, m.internalDate)}: ${body.length} bytes is over the target's limit of ${opts.maxMessageSize}; not copied`,
+        );
+        continue;
+      }
+      await opts.throttle?.take(body.length);
+      if (batch.length && (batchBytes + body.length > maxBytes || batch.length >= maxCount)) await flush();
+      batch.push({ m, sha, item: { body, flags: m.flags, internalDate: m.internalDate } });
+      batchBytes += body.length;
+    }
+    await flush();
+  } catch (e) {
+    broken = { error: e };
+  }
+  // whatever happened, what was stored gets recorded before we give up
+  const settled = await Promise.allSettled(inflight.splice(0));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  if (broken) throw broken.error;
+}
+
+async function appendOneByOne(
+  target: Target,
+  folder: string,
+  items: readonly Pending[],
+): Promise<AppendResult[]> {
+  const out: AppendResult[] = [];
+  for (const p of items) {
+    try {
+      out.push(await target.append(folder, p.item.body, p.item.flags, p.item.internalDate));
+    } catch (e) {
+      if (!isMailctlError(e) || !PER_MESSAGE.has(e.code)) throw e;
+      out.push({ error: e });
+    }
+  }
+  return out;
 }
 
 function describe(key: string, date: Date): string {

@@ -1,10 +1,14 @@
 /**
- * Opening imapflow connections for migration: TLS choices, master-user logins (Dovecot's
- * "user*master" and SASL PLAIN with an authorization identity), XOAUTH2 tokens, and
- * turning connection failures into errors that say what to do.
+ * Opening IMAP connections for migration (the lean pipelined client in wire/): TLS
+ * choices, STARTTLS, master-user logins (Dovecot's "user*master" and SASL PLAIN with an
+ * authorization identity), XOAUTH2 tokens, and turning connection failures into errors
+ * that say what to do.
  */
-import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { connect as netConnect, type Socket } from 'node:net';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { errnoCode, MailctlError } from '../errors.js';
+import { CommandError, type Part, WireConn } from './wire/conn.js';
+import { quotable, quote } from './wire/parse.js';
 
 export interface ImapEndpoint {
   host: string;
@@ -17,6 +21,8 @@ export interface ImapEndpoint {
   ca?: string;
   /** Refuse to log in without TLS. */
   requireTls?: boolean;
+  /** Never upgrade with STARTTLS (explicit operator choice, e.g. a loopback or isolated network). */
+  plain?: boolean;
 }
 
 export type ImapLogin =
@@ -37,19 +43,6 @@ export function describeLogin(l: ImapLogin): string {
   return l.user;
 }
 
-function authOf(l: ImapLogin): ImapFlowOptions['auth'] {
-  switch (l.kind) {
-    case 'password':
-      return { user: l.user, pass: l.password };
-    case 'xoauth2':
-      return { user: l.user, accessToken: l.token };
-    case 'master':
-      return l.method === 'login'
-        ? { user: `${l.user}${l.separator ?? '*'}${l.master}`, pass: l.password, loginMethod: 'LOGIN' }
-        : { user: l.master, pass: l.password, authzid: l.user };
-  }
-}
-
 const TLS_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -59,32 +52,114 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-export async function connectImap(ep: ImapEndpoint, login: ImapLogin): Promise<ImapFlow> {
-  const where = `${ep.host}:${ep.port} (${describeLogin(login)})`;
-  const client = new ImapFlow({
-    host: ep.host,
-    port: ep.port,
-    secure: ep.secure,
-    auth: authOf(login),
-    logger: false,
-    disableAutoIdle: true,
-    doSTARTTLS: ep.requireTls ? true : undefined,
-    tls: {
-      rejectUnauthorized: !ep.insecure,
-      ca: ep.ca,
-      servername: /^[\d.]+$/.test(ep.host) ? undefined : ep.host,
-    },
-    connectionTimeout: 20_000,
-    greetingTimeout: 20_000,
-    socketTimeout: 5 * 60_000,
-  } as ImapFlowOptions);
-  // an error after connect must not crash the process; operations report it themselves
-  client.on('error', () => undefined);
+const CONNECT_MS = 20_000;
+const IDLE_MS = 5 * 60_000;
+
+function tlsOptions(ep: ImapEndpoint) {
+  return {
+    rejectUnauthorized: !ep.insecure,
+    ca: ep.ca,
+    servername: /^[\d.]+$|:/.test(ep.host) ? undefined : ep.host,
+  };
+}
+
+function opened(s: Socket | TLSSocket, event: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(Object.assign(new Error(`no ${event} within ${CONNECT_MS / 1000} s`), { code: 'ETIMEDOUT' }));
+    }, CONNECT_MS);
+    s.once(event, () => {
+      clearTimeout(timer);
+      s.removeAllListeners('error');
+      resolve();
+    });
+    s.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+function greeting(c: WireConn): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(Object.assign(new Error('no greeting'), { code: 'ETIMEDOUT' })),
+      CONNECT_MS,
+    );
+    c.onUnsolicited = (r) => {
+      clearTimeout(timer);
+      c.onUnsolicited = undefined;
+      if (r.kind === 'BYE') reject(new CommandError('BYE', r.text ?? 'refused'));
+      else resolve(r.kind);
+    };
+  });
+}
+
+function astring(v: string): Part {
+  const bin = Buffer.from(v, 'utf8').toString('latin1');
+  return quotable(bin) ? quote(bin) : { literal: Buffer.from(v, 'utf8') };
+}
+
+function authFailed(e: unknown): never {
+  if (e instanceof CommandError && e.responseStatus === 'NO')
+    throw Object.assign(e, { authenticationFailed: true });
+  throw e;
+}
+
+async function saslAuth(c: WireConn, mech: string, initial: string): Promise<void> {
+  const ir = c.caps.has('SASL-IR');
+  let sent = ir;
+  // the first "+" asks for the initial response; a later one (XOAUTH2's error) wants an empty line
+  c.onContinuation = () => {
+    void c.raw(sent ? '' : initial).catch(() => undefined);
+    sent = true;
+  };
   try {
-    await client.connect();
-    return client;
+    await c.command([`AUTHENTICATE ${mech}${ir ? ` ${initial || '='}` : ''}`]).catch(authFailed);
+  } finally {
+    c.onContinuation = undefined;
+  }
+}
+
+async function login(c: WireConn, l: ImapLogin): Promise<void> {
+  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  if (l.kind === 'xoauth2')
+    return saslAuth(c, 'XOAUTH2', b64(`user=${l.user}\x01auth=Bearer ${l.token}\x01\x01`));
+  if (l.kind === 'master' && l.method === 'plain')
+    return saslAuth(c, 'PLAIN', b64(`${l.user}\0${l.master}\0${l.password}`));
+  const user = l.kind === 'master' ? `${l.user}${l.separator ?? '*'}${l.master}` : l.user;
+  if (c.caps.has('LOGINDISABLED')) return saslAuth(c, 'PLAIN', b64(`\0${user}\0${l.password}`));
+  await c.command(['LOGIN ', astring(user), ' ', astring(l.password)]).catch(authFailed);
+}
+
+export async function connectImap(ep: ImapEndpoint, l: ImapLogin): Promise<WireConn> {
+  const where = `${ep.host}:${ep.port} (${describeLogin(l)})`;
+  let c: WireConn | undefined;
+  try {
+    const s = ep.secure
+      ? tlsConnect({ host: ep.host, port: ep.port, ...tlsOptions(ep) })
+      : netConnect({ host: ep.host, port: ep.port });
+    s.setNoDelay(true);
+    await opened(s, ep.secure ? 'secureConnect' : 'connect');
+    c = new WireConn(s, IDLE_MS);
+    const hello = greeting(c);
+    const kind = await hello;
+    if (!c.caps.size) await c.command(['CAPABILITY']);
+    if (!ep.secure && ((c.caps.has('STARTTLS') && !ep.plain) || ep.requireTls)) {
+      await c.command(['STARTTLS']);
+      c.detach();
+      const t = tlsConnect({ socket: c.socket, ...tlsOptions(ep) });
+      await opened(t, 'secureConnect');
+      c.caps.clear();
+      c.attach(t);
+      await c.command(['CAPABILITY']);
+    }
+    if (kind !== 'PREAUTH') await login(c, l);
+    if (!c.caps.has('IMAP4REV1') || c.caps.has('LOGINDISABLED')) await c.command(['CAPABILITY']);
+    return c;
   } catch (e) {
-    client.close();
+    c?.close();
     throw imapError(e, where);
   }
 }

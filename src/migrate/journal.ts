@@ -25,6 +25,8 @@ export interface FolderRow {
   target_folder: string;
   target_validity: number;
   pending_from: number | null;
+  /** JSON FolderStatus of the source after the last clean copy; null while work is left. */
+  src_state?: string | null;
 }
 
 export class Journal {
@@ -55,12 +57,15 @@ export class Journal {
         target_uid INTEGER NOT NULL,
         PRIMARY KEY (scope, folder, validity, key));
     `);
+    const cols = this.db.prepare('PRAGMA table_info(folders)').all() as { name: string }[];
+    if (!cols.some((c) => c.name === 'src_state'))
+      this.db.exec('ALTER TABLE folders ADD COLUMN src_state TEXT');
   }
 
   folder(scope: string, folder: string): FolderRow | undefined {
     return this.db
       .prepare(
-        'SELECT validity, target_folder, target_validity, pending_from FROM folders WHERE scope = ? AND folder = ?',
+        'SELECT validity, target_folder, target_validity, pending_from, src_state FROM folders WHERE scope = ? AND folder = ?',
       )
       .get(scope, folder) as FolderRow | undefined;
   }
@@ -68,11 +73,29 @@ export class Journal {
   setFolder(scope: string, folder: string, row: FolderRow): void {
     this.db
       .prepare(
-        `INSERT INTO folders (scope, folder, validity, target_folder, target_validity, pending_from) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO folders (scope, folder, validity, target_folder, target_validity, pending_from, src_state) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (scope, folder) DO UPDATE SET validity = excluded.validity, target_folder = excluded.target_folder,
-         target_validity = excluded.target_validity, pending_from = excluded.pending_from`,
+         target_validity = excluded.target_validity, pending_from = excluded.pending_from, src_state = excluded.src_state`,
       )
-      .run(scope, folder, row.validity, row.target_folder, row.target_validity, row.pending_from);
+      .run(
+        scope,
+        folder,
+        row.validity,
+        row.target_folder,
+        row.target_validity,
+        row.pending_from,
+        row.src_state ?? null,
+      );
+  }
+
+  /** How many messages (and bytes) of a folder the journal holds for this validity: one query. */
+  counts(scope: string, folder: string, validity: string): { messages: number; bytes: number } {
+    const r = this.db
+      .prepare(
+        'SELECT count(*) AS n, coalesce(sum(size), 0) AS b FROM messages WHERE scope = ? AND folder = ? AND validity = ?',
+      )
+      .get(scope, folder, validity) as { n: number; b: number };
+    return { messages: r.n, bytes: r.b };
   }
 
   /** All rows of a folder (any validity), keyed by validity+key. */

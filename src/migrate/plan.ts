@@ -49,6 +49,17 @@ export function planFolder(
     if (row.flags !== flagString(m.flags))
       plan.flagUpdates.push({ key: m.key, uid: row.target_uid, flags: m.flags });
   }
+  if (listing.partial) {
+    // only changes were listed: what is gone shows in the message count alone
+    const fresh = plan.copy.length;
+    plan.known = current.size;
+    plan.goneFromSource = Math.max(
+      0,
+      current.size + fresh - (listing.state?.messages ?? current.size + fresh),
+    );
+    plan.known -= plan.goneFromSource;
+    return plan;
+  }
   for (const k of current.keys()) if (!seen.has(k)) plan.goneFromSource++;
   return plan;
 }

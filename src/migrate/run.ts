@@ -165,14 +165,20 @@ async function migrateUser(
     let source: Source | undefined;
     let target: Target | undefined;
     try {
-      source = await job.openSource();
-      target = await job.openTarget();
+      // both logins at once: on a re-run with nothing to copy they are most of the time
+      const [s, t] = await Promise.allSettled([job.openSource(), job.openTarget()]);
+      source = s.status === 'fulfilled' ? s.value : undefined;
+      target = t.status === 'fulfilled' ? t.value : undefined;
+      if (s.status === 'rejected') throw s.reason;
+      if (t.status === 'rejected') throw t.reason;
+      if (!source || !target) throw new MailctlError('bug', 'source or target missing');
       const done = await copyUser(source, target, {
         scope: job.scope,
         journal,
         folderMap: opts.folderMap,
         throttle,
         maxMessageSize: opts.maxMessageSize,
+        fullList: opts.verify,
         progress: (p) => opts.onEvent?.({ type: 'progress', user: job.sourceUser, progress: { ...p } }),
       });
       if (opts.verify) await verifyFolders(done, target, journal, job.scope);

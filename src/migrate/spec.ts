@@ -34,6 +34,8 @@ export interface MigrateRequest {
   oauth2Token?: string;
   toMaster?: { user: string; password: string };
   insecure: boolean;
+  /** Never STARTTLS on imap:// (--no-starttls). */
+  plain?: boolean;
   ca?: string;
   mboxFormat: MboxFormat;
   /** Migrate only these source users (from the CSV or the tree). */
@@ -42,7 +44,7 @@ export interface MigrateRequest {
 
 export function parseLocation(
   spec: string,
-  opts: { insecure: boolean; ca?: string },
+  opts: { insecure: boolean; ca?: string; plain?: boolean },
   what: string,
 ): Location {
   const m = /^(imaps?):\/\//i.exec(spec);
@@ -65,6 +67,7 @@ export function parseLocation(
         port,
         secure,
         insecure: opts.insecure,
+        plain: opts.plain,
         ca: opts.ca ? readFileSync(opts.ca, 'utf8') : undefined,
       },
       user: url.username ? decodeURIComponent(url.username) : undefined,
@@ -145,7 +148,7 @@ export interface BuiltJobs {
 
 /** One job per user; `storeTarget` opens the local store target for a user when --to is absent. */
 export function buildJobs(req: MigrateRequest, storeTarget?: (user: string) => Promise<Target>): BuiltJobs {
-  const tls = { insecure: req.insecure, ca: req.ca };
+  const tls = { insecure: req.insecure, ca: req.ca, plain: req.plain };
   const source = parseLocation(req.from, tls, '--from');
   const target = req.to ? parseLocation(req.to, tls, '--to') : undefined;
   if (target && target.kind !== 'imap') {

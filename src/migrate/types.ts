@@ -35,9 +35,25 @@ export interface SourceMessage {
 export interface FolderListing {
   /** Changes when keys stop being comparable (IMAP UIDVALIDITY). */
   validity: string;
+  /**
+   * Only what changed since the state given to list() (CONDSTORE): new messages in full,
+   * older ones whose flags changed with key and flags only. Absent: everything is listed.
+   */
+  partial?: boolean;
+  /** The folder's state when listed, recorded after a clean copy to skip it next time. */
+  state?: FolderStatus;
   messages: SourceMessage[];
   /** Non-fatal trouble found while listing (broken mbox From lines, unreadable files), with file:line. */
   problems: string[];
+}
+
+/** A cheap summary of a folder (IMAP STATUS): equal summaries mean nothing changed. */
+export interface FolderStatus {
+  validity: string;
+  uidNext: number;
+  messages: number;
+  /** CONDSTORE HIGHESTMODSEQ; without it flag changes cannot be seen cheaply. */
+  highestModseq?: string;
 }
 
 export interface FetchedMessage {
@@ -53,7 +69,9 @@ export interface Source {
   /** For the survey: the IMAP server's capabilities; empty for files. */
   capabilities(): string[];
   folders(): Promise<SourceFolder[]>;
-  list(folder: SourceFolder, opts?: { messageIds?: boolean }): Promise<FolderListing>;
+  list(folder: SourceFolder, opts?: { messageIds?: boolean; since?: FolderStatus }): Promise<FolderListing>;
+  /** The folder's summary, when the source has a cheap one (IMAP STATUS). */
+  status?(folder: SourceFolder): Promise<FolderStatus | undefined>;
   /** Bodies for the given keys, in batches; never issues commands while a FETCH is running. */
   fetch(folder: SourceFolder, keys: readonly string[]): AsyncIterable<FetchedMessage>;
   close(): Promise<void>;
@@ -66,6 +84,14 @@ export interface TargetMessage {
   internalDate: Date;
   sha256?: string;
 }
+
+export interface AppendItem {
+  body: Buffer;
+  flags: readonly string[];
+  internalDate: Date;
+}
+
+export type AppendResult = { uid: number } | { error: unknown };
 
 export interface TargetFolderState {
   uidValidity: number;
@@ -87,8 +113,18 @@ export interface Target {
     flags: readonly string[],
     internalDate: Date,
   ): Promise<{ uid: number }>;
+  /**
+   * Several messages at once (pipelined/MULTIAPPEND where the target can); one result per
+   * message, in order: its UID, or the per-message error that refused it. Resolves only
+   * when every message is stored.
+   */
+  appendBatch?(folder: string, msgs: readonly AppendItem[]): Promise<AppendResult[]>;
   setFlags(folder: string, uid: number, flags: readonly string[]): Promise<void>;
-  /** Messages with UID ≥ fromUid (all when omitted); with bodies hashed when asked. */
-  scan(folder: string, opts?: { fromUid?: number; hash?: boolean }): Promise<TargetMessage[]>;
+  setFlagsMany?(folder: string, updates: readonly { uid: number; flags: readonly string[] }[]): Promise<void>;
+  /** Messages with UID ≥ fromUid (all when omitted); bodies hashed when asked (only `hashUids` if given). */
+  scan(
+    folder: string,
+    opts?: { fromUid?: number; hash?: boolean; hashUids?: ReadonlySet<number> },
+  ): Promise<TargetMessage[]>;
   close(): Promise<void>;
 }

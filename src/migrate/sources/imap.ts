@@ -1,49 +1,68 @@
 /**
- * An IMAP server as a source (imapflow). Mailboxes are opened read-only (EXAMINE) and
- * bodies fetched with BODY.PEEK, so the source is never changed — not even \Seen. UIDs are
- * collected first, then bodies fetched in byte-bounded batches; the next batch is already
- * on the wire while the caller stores the current one. No command is ever issued inside a
- * FETCH loop.
+ * An IMAP server as a source, over the lean pipelined client (wire/). Mailboxes are opened
+ * read-only (EXAMINE) and bodies fetched with BODY.PEEK, so the source is never changed —
+ * not even \Seen. UIDs are collected first; then every body FETCH of a folder is sent at
+ * once and the bodies stream to the caller, the socket pausing while the caller is behind,
+ * so memory stays flat however big the folder. No command is issued inside a FETCH.
+ *
+ * STATUS (UIDVALIDITY UIDNEXT MESSAGES HIGHESTMODSEQ) lets a re-run skip an unchanged
+ * folder, and with CONDSTORE list only what changed (new UIDs, CHANGEDSINCE for flags).
  */
-import type { ImapFlow } from 'imapflow';
 import { imapError } from '../imap-connect.js';
 import { normalizeFlags } from '../names.js';
-import type { FetchedMessage, FolderListing, Source, SourceFolder, SourceMessage } from '../types.js';
-
-const BATCH_BYTES = 8 * 1024 * 1024;
-const BATCH_COUNT = 500;
+import type {
+  FetchedMessage,
+  FolderListing,
+  FolderStatus,
+  Source,
+  SourceFolder,
+  SourceMessage,
+} from '../types.js';
+import type { WireConn } from '../wire/conn.js';
+import {
+  fetchBodies,
+  fetchMeta,
+  listFolders,
+  personalPrefix,
+  select,
+  specialUseOf,
+  status,
+} from '../wire/mailbox.js';
 
 export class ImapSource implements Source {
   readonly kind = 'imap' as const;
-  private sizes = new Map<string, number>();
+  private wireNames = new Map<string, string>();
   private selected = '';
 
   constructor(
     readonly user: string,
-    private readonly client: ImapFlow,
+    private readonly conn: WireConn,
     private readonly where: string,
   ) {}
 
   capabilities(): string[] {
-    return [...this.client.capabilities.keys()].sort();
+    return [...this.conn.caps].sort();
   }
 
   async folders(): Promise<SourceFolder[]> {
     try {
-      const list = await this.client.list();
-      const prefix = (this.client as unknown as { namespace?: { prefix?: string } }).namespace?.prefix ?? '';
+      const prefix = await personalPrefix(this.conn);
+      const list = await listFolders(this.conn, 'LIST');
+      const subscribed = new Set((await listFolders(this.conn, 'LSUB')).map((f) => f.wire));
       return list.map((f) => {
-        let path = f.delimiter ? f.path.split(f.delimiter) : [f.path];
+        this.wireNames.set(f.name, f.wire);
+        let path = f.delimiter ? f.name.split(f.delimiter) : [f.name];
         // Courier-style personal namespace "INBOX.": INBOX.Sent is a top-level Sent
-        if (prefix && f.path.startsWith(prefix) && f.path !== 'INBOX')
+        if (prefix && f.name.startsWith(prefix) && f.name !== 'INBOX')
           path = path.slice(prefix.split(f.delimiter).length - 1);
-        const flags = new Set([...f.flags].map((x) => x.toLowerCase()));
+        const attrs = f.attrs.map((a) => a.toLowerCase());
         return {
           path,
-          raw: f.path,
-          specialUse: f.specialUse && f.specialUse !== '\\Inbox' ? f.specialUse : undefined,
-          subscribed: Boolean(f.subscribed) || f.path === 'INBOX',
-          selectable: !flags.has('\\noselect') && !flags.has('\\nonexistent'),
+          raw: f.name,
+          specialUse: specialUseOf(f.attrs),
+          subscribed: subscribed.has(f.wire) || f.name === 'INBOX',
+          selectable: !attrs.includes('\\noselect') && !attrs.includes('\\nonexistent'),
+          nameProblem: f.nameProblem,
         };
       });
     } catch (e) {
@@ -51,98 +70,94 @@ export class ImapSource implements Source {
     }
   }
 
-  private async select(path: string): Promise<{ validity: string; exists: number }> {
-    const mb = await this.client.mailboxOpen(path, { readOnly: true });
-    this.selected = path;
-    return { validity: String(mb.uidValidity), exists: mb.exists };
+  private wire(folder: SourceFolder): string {
+    return this.wireNames.get(folder.raw) ?? folder.raw;
   }
 
-  async list(folder: SourceFolder, opts: { messageIds?: boolean } = {}): Promise<FolderListing> {
+  private async examine(folder: SourceFolder): Promise<{ validity: string; exists: number }> {
+    const s = await select(this.conn, this.wire(folder), true);
+    this.selected = folder.raw;
+    return { validity: String(s.uidValidity), exists: s.exists };
+  }
+
+  async status(folder: SourceFolder): Promise<FolderStatus | undefined> {
+    if (!folder.selectable) return undefined;
+    try {
+      const s = await status(this.conn, this.wire(folder));
+      return {
+        validity: String(s.uidValidity),
+        uidNext: s.uidNext,
+        messages: s.messages,
+        highestModseq: s.highestModseq,
+      };
+    } catch (e) {
+      throw imapError(e, `${this.where} ${folder.raw}`);
+    }
+  }
+
+  async list(
+    folder: SourceFolder,
+    opts: { messageIds?: boolean; since?: FolderStatus } = {},
+  ): Promise<FolderListing> {
     const listing: FolderListing = { validity: '', messages: [], problems: [] };
     if (!folder.selectable) return listing;
     try {
-      const { validity, exists } = await this.select(folder.raw);
+      const st = this.conn.caps.has('CONDSTORE') ? await this.status(folder) : undefined;
+      const { validity, exists } = await this.examine(folder);
       listing.validity = validity;
+      if (st && st.validity === validity) listing.state = st;
       if (exists === 0) return listing;
-      const query = {
-        uid: true,
-        flags: true,
-        internalDate: true,
-        size: true,
-        headers: opts.messageIds ? ['message-id'] : undefined,
-      };
-      for await (const m of this.client.fetch('1:*', query, { uid: true })) {
-        const msg: SourceMessage = {
-          key: String(m.uid),
-          size: m.size ?? 0,
-          flags: normalizeFlags(m.flags ?? []),
-          internalDate: m.internalDate instanceof Date ? m.internalDate : new Date(String(m.internalDate)),
-        };
-        if (opts.messageIds) {
-          const h = m.headers?.toString('latin1') ?? '';
-          const id = /^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(h);
-          msg.messageId = id ? id[1].replace(/\s+/g, ' ').trim() || null : null;
+      const items = `UID FLAGS INTERNALDATE RFC822.SIZE${opts.messageIds ? ' BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]' : ''}`;
+      const since = opts.since;
+      if (since?.highestModseq && st?.highestModseq && since.validity === validity && !opts.messageIds) {
+        listing.partial = true;
+        const fresh = await fetchMeta(this.conn, `${since.uidNext}:*`, items);
+        for (const m of fresh) if (m.uid >= since.uidNext) listing.messages.push(this.message(m, false));
+        if (since.uidNext > 1) {
+          const changed = await fetchMeta(
+            this.conn,
+            `1:${since.uidNext - 1}`,
+            'UID FLAGS INTERNALDATE RFC822.SIZE',
+            `CHANGEDSINCE ${since.highestModseq}`,
+          );
+          for (const m of changed) listing.messages.push(this.message(m, false));
         }
-        listing.messages.push(msg);
-        this.sizes.set(`${folder.raw}\0${m.uid}`, m.size ?? 0);
+        return listing;
       }
+      for (const m of await fetchMeta(this.conn, '1:*', items))
+        listing.messages.push(this.message(m, Boolean(opts.messageIds)));
       return listing;
     } catch (e) {
       throw imapError(e, `${this.where} ${folder.raw}`);
     }
   }
 
-  private batches(folder: SourceFolder, keys: readonly string[]): number[][] {
-    const out: number[][] = [];
-    let cur: number[] = [];
-    let bytes = 0;
-    for (const k of keys) {
-      const size = this.sizes.get(`${folder.raw}\0${k}`) ?? 0;
-      if (cur.length && (bytes + size > BATCH_BYTES || cur.length >= BATCH_COUNT)) {
-        out.push(cur);
-        cur = [];
-        bytes = 0;
-      }
-      cur.push(Number(k));
-      bytes += size;
+  private message(m: Awaited<ReturnType<typeof fetchMeta>>[number], messageIds: boolean): SourceMessage {
+    const msg: SourceMessage = {
+      key: String(m.uid),
+      size: m.size ?? 0,
+      flags: normalizeFlags(m.flags),
+      internalDate: m.internalDate ?? new Date(0),
+    };
+    if (messageIds) {
+      const h = m.header?.toString('latin1') ?? '';
+      const id = /^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(h);
+      msg.messageId = id ? id[1].replace(/\s+/g, ' ').trim() || null : null;
     }
-    if (cur.length) out.push(cur);
-    return out;
-  }
-
-  private async fetchBatch(folder: SourceFolder, uids: number[]): Promise<FetchedMessage[]> {
-    if (this.selected !== folder.raw) await this.select(folder.raw);
-    const got: FetchedMessage[] = [];
-    for await (const m of this.client.fetch(uids.join(','), { uid: true, source: true }, { uid: true })) {
-      if (m.source) got.push({ key: String(m.uid), body: m.source });
-    }
-    return got;
+    return msg;
   }
 
   async *fetch(folder: SourceFolder, keys: readonly string[]): AsyncIterable<FetchedMessage> {
-    const batches = this.batches(folder, keys);
-    let next: Promise<FetchedMessage[]> | undefined = batches.length
-      ? this.fetchBatch(folder, batches[0])
-      : undefined;
-    for (let i = 0; next; i++) {
-      let cur: FetchedMessage[];
-      try {
-        cur = await next;
-      } catch (e) {
-        throw imapError(e, `${this.where} ${folder.raw}`);
-      }
-      next = i + 1 < batches.length ? this.fetchBatch(folder, batches[i + 1]) : undefined;
-      // if the consumer stops early the prefetch must not become an unhandled rejection
-      next?.catch(() => undefined);
-      yield* cur;
+    try {
+      if (this.selected !== folder.raw) await this.examine(folder);
+      for await (const m of fetchBodies(this.conn, keys.map(Number)))
+        yield { key: String(m.uid), body: m.body };
+    } catch (e) {
+      throw imapError(e, `${this.where} ${folder.raw}`);
     }
   }
 
   async close(): Promise<void> {
-    try {
-      await this.client.logout();
-    } catch {
-      this.client.close();
-    }
+    await this.conn.logout();
   }
 }

@@ -6,7 +6,9 @@ import { Readable } from 'node:stream';
 import type { MailboxView, Store } from '../../store/store.js';
 import { sha256 } from '../hash.js';
 import { normalizeFlags } from '../names.js';
-import type { Target, TargetFolderState, TargetMessage } from '../types.js';
+import type { AppendItem, AppendResult, Target, TargetFolderState, TargetMessage } from '../types.js';
+
+const STORE_CONCURRENCY = 6;
 
 export class StoreTarget implements Target {
   readonly kind = 'store' as const;
@@ -65,12 +67,37 @@ export class StoreTarget implements Target {
     return { uid: d.uid };
   }
 
+  /**
+   * Several deliveries at once: each still fsyncs its file and directory, but the disk and
+   * the uidlist lock overlap instead of taking turns.
+   */
+  async appendBatch(folder: string, msgs: readonly AppendItem[]): Promise<AppendResult[]> {
+    const out: AppendResult[] = new Array(msgs.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < msgs.length) {
+        const i = next++;
+        const m = msgs[i];
+        try {
+          out[i] = await this.append(folder, m.body, m.flags, m.internalDate);
+        } catch (e) {
+          out[i] = { error: e };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STORE_CONCURRENCY, msgs.length) }, worker));
+    return out;
+  }
+
   async setFlags(folder: string, uid: number, flags: readonly string[]): Promise<void> {
     const v = await this.view(folder);
     await v.setFlags([uid], 'set', flags);
   }
 
-  async scan(folder: string, opts: { fromUid?: number; hash?: boolean } = {}): Promise<TargetMessage[]> {
+  async scan(
+    folder: string,
+    opts: { fromUid?: number; hash?: boolean; hashUids?: ReadonlySet<number> } = {},
+  ): Promise<TargetMessage[]> {
     const v = await this.view(folder);
     const out: TargetMessage[] = [];
     for (const m of v.messages()) {
@@ -81,7 +108,8 @@ export class StoreTarget implements Target {
         flags: normalizeFlags(m.flags),
         internalDate: m.internalDate,
       };
-      if (opts.hash) t.sha256 = sha256(await v.readAll(m.uid));
+      if (opts.hash && (!opts.hashUids || opts.hashUids.has(m.uid)))
+        t.sha256 = sha256(await v.readAll(m.uid));
       out.push(t);
     }
     return out;
