@@ -148,14 +148,16 @@ test('property: more users never means less disk, IOPS or connections', () => {
   );
 });
 
-test('property: longer retention and bigger messages never mean less disk', () => {
+test('property: longer retention and bigger messages never mean less disk (no quota)', () => {
   fc.assert(
     fc.property(
       arbInputs,
       fc.double({ min: 0, max: 5, noNaN: true }),
       fc.integer({ min: 0, max: 1e6 }),
       (inp, more, bigger) => {
-        const a = { ...defaults(), ...inp };
+        // Without a quota: under a binding quota, bigger messages mean fewer of them and so a
+        // smaller index — correct, and the reason the quota is excluded here.
+        const a = { ...defaults(), ...inp, quota: 0 };
         const base = plan(a).years.at(-1)!.total;
         const tol = base * 1e-9; // floating-point noise only
         return (
