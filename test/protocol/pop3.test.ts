@@ -255,6 +255,34 @@ describe('POP3', () => {
     await c.closedByServer();
   });
 
+  test('[pop3] allow_plaintext_login lets USER/PASS work without TLS', async () => {
+    const cfg = td.daemon.ctx.config.pop3;
+    cfg.allow_plaintext_login = true;
+    try {
+      const c = await RawPop3.open(td.port('pop3'));
+      const capa = await c.multiCmd('CAPA');
+      assert.ok(capa.lines.includes('USER') && capa.lines.includes('STLS'));
+      await login(c);
+      assert.match(await c.cmd('STAT'), /^\+OK \d+ \d+$/);
+      assert.match(await c.cmd('QUIT'), /^\+OK/);
+    } finally {
+      cfg.allow_plaintext_login = false;
+    }
+  });
+
+  test('an idle client is logged out after [pop3] idle_timeout', async () => {
+    const cfg = td.daemon.ctx.config.pop3;
+    const old = cfg.idle_timeout;
+    cfg.idle_timeout = 150;
+    try {
+      const c = await RawPop3.open(td.port('pop3'));
+      assert.match(await c.line(), /^-ERR autologout/);
+      await c.closedByServer();
+    } finally {
+      cfg.idle_timeout = old;
+    }
+  });
+
   test('per-IP connection limit', async () => {
     const cfg = td.daemon.ctx.config.pop3;
     const old = cfg.max_connections_per_ip;
