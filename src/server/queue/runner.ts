@@ -151,6 +151,7 @@ export class QueueRunner implements Service {
         this.schedule(0);
       });
     this.inFlight.set(row.id, p);
+    this.spool.emit('attempt-start', row.id);
   }
 
   private async process(row: MessageRow): Promise<void> {

@@ -112,8 +112,8 @@ export async function sendOnce(req: SendRequest): Promise<SendOutcome> {
     }
     if (req.auth) {
       try {
-        await new Promise<void>((resolve, reject) =>
-          conn.login(req.auth!, (err?: Error | null) => (err ? reject(err) : resolve())),
+        await orClosed<void>(conn, (done) =>
+          conn.login(req.auth!, (err?: Error | null) => done(err ?? null)),
         );
       } catch (e) {
         // A refused login is our configuration problem: keep the mail, say why.
@@ -128,12 +128,28 @@ export async function sendOnce(req: SendRequest): Promise<SendOutcome> {
   }
 }
 
+/** nodemailer does not call a pending callback when the connection closes under it (stop deadline, peer gone). */
+function orClosed<T>(
+  conn: SMTPConnection,
+  start: (done: (err: Error | null, v?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const closed = () => reject(Object.assign(new Error('connection closed'), { code: 'ECONNECTION' }));
+    conn.once('end', closed);
+    start((err, v) => {
+      conn.off('end', closed);
+      if (err) reject(err);
+      else resolve(v as T);
+    });
+  });
+}
+
 async function transact(conn: SMTPConnection, req: SendRequest, where: string): Promise<SendOutcome> {
   const body = req.message();
   const envelope = { from: req.sender, to: req.recipients, size: req.size, use8BitMime: true };
   try {
-    const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
-      conn.send(envelope, body, (err, info) => (err ? reject(err) : resolve(info))),
+    const info = await orClosed<SMTPConnection.SentMessageInfo>(conn, (done) =>
+      conn.send(envelope, body, (err, info) => done(err, info)),
     );
     const results: SendOutcome['results'] = [];
     const response = `${where}: ${(info.response ?? '').trim()}`;
