@@ -106,7 +106,8 @@ export async function startAuditWorld(opts: { broken?: boolean } = {}): Promise<
       ca: [certs.caPem],
       dnsbl: ['ip.dnsbl.test'],
       domainBlocklists: ['dom.dnsbl.test'],
-      timeoutMs: 2000,
+      // Generous: the machine is shared and often saturated; tests of timeouts set their own.
+      timeoutMs: 5000,
       ...extra,
     });
     const args = (domain: string) => [
@@ -123,7 +124,7 @@ export async function startAuditWorld(opts: { broken?: boolean } = {}): Promise<
       '--dbl',
       'dom.dnsbl.test',
       '--timeout',
-      '2',
+      '5',
       '--ca',
       certs.caCert,
     ];

@@ -56,7 +56,7 @@ test('mailctl serve is not an open relay and its TLS passes on MX, submission, s
     resolvers: [nsd.server],
     smtpPort: daemon.port('smtp'),
     ca: [daemon.certs.caPem],
-    timeoutMs: 3000,
+    timeoutMs: 5000,
     only: ['mx', 'open-relay', 'tls'],
   });
   const relay = statusOf(r, 'open-relay');

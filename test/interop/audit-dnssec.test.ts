@@ -64,7 +64,7 @@ const opts = (domain: string, resolver: string): RunOptions => ({
   resolvers: [resolver],
   smtpPort,
   ca: [certs.caPem],
-  timeoutMs: 2000,
+  timeoutMs: 5000,
   only: ['dnssec', 'dane'],
 });
 
