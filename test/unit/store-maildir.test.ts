@@ -186,3 +186,19 @@ test('copyTo keeps flags and order, numbers the copies in the target', async () 
   assert.deepEqual([...t.messages()[1].flags].sort(), ['Todo', '\\Flagged']);
   assert.equal((await t.readAll(3)).toString(), 'Subject: 4\r\n\r\nx\r\n');
 });
+
+test('a recreated dovecot-uidlist (new UIDVALIDITY) renumbers everything', async () => {
+  const { unlinkSync } = await import('node:fs');
+  const store = makeStore();
+  for (let i = 0; i < 3; i++) await store.deliver([alice], msg(`m${i}\r\n`), { source: 'smtp' });
+  const v = await store.open(alice);
+  const before = v.uidValidity;
+  await v.expunge([1]);
+  unlinkSync(join(store.userRoot(alice.user), 'dovecot-uidlist'));
+  const w = await store.open(alice);
+  assert.notEqual(w.uidValidity, before);
+  assert.deepEqual(
+    w.messages().map((m) => m.uid),
+    [1, 2],
+  );
+});

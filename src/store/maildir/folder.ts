@@ -36,6 +36,8 @@ export class FolderState implements EntryOwner {
   private shared = false;
   byUid = new Map<number, Entry>();
   private byBase = new Map<string, Entry>();
+  /** UIDVALIDITY the entries were numbered under. */
+  private builtValidity = 0;
   /** Bumped on every visible change; views compare it to skip work. */
   version = 0;
   private listings: { new?: Listing; cur?: Listing } = {};
@@ -86,18 +88,37 @@ export class FolderState implements EntryOwner {
 
   /** Re-reads what changed on disk. Returns true when the state changed. */
   async sync(): Promise<boolean> {
-    const [lnew, lcur] = await Promise.all([this.list('new'), this.list('cur')]);
+    // new/ before cur/: a file moving new/ → cur/ meanwhile is then seen twice, never missed.
+    const lnew = await this.list('new');
+    const lcur = await this.list('cur');
     const uidChanged = this.uidlist.refresh();
     await this.keywords.load();
     if (!lnew.changed && !lcur.changed && !uidChanged && this.uidlist.loaded) return false;
     await this.modseqs.load();
 
     const files = new Map<string, { file: string; sub: 'new' | 'cur' }>();
-    for (const n of lnew.names) files.set(parseName(n).base, { file: n, sub: 'new' });
-    for (const n of lcur.names) files.set(parseName(n).base, { file: n, sub: 'cur' });
+    const add = (names: readonly string[], sub: 'new' | 'cur') => {
+      for (const n of names) files.set(parseName(n).base, { file: n, sub });
+    };
+    add(lnew.names, 'new');
+    add(lcur.names, 'cur');
+    // readdir is not atomic against renames in the same directory (a flag change by another
+    // process): before calling a message expunged, look once more and take the union.
+    if (this._entries.some((e) => !files.has(e.id))) {
+      this.invalidate();
+      const again = [await this.list('new'), await this.list('cur')];
+      for (const n of again[0].names)
+        if (!files.has(parseName(n).base)) files.set(parseName(n).base, { file: n, sub: 'new' });
+      for (const n of again[1].names) files.set(parseName(n).base, { file: n, sub: 'cur' });
+    }
     const unnumbered = [...files].filter(([b]) => !this.uidlist.byBase.has(b)).map(([, f]) => f.file);
     if (unnumbered.length > 0 || !this.uidlist.loaded) await this.number(unnumbered.sort());
 
+    if (this.builtValidity !== 0 && this.builtValidity !== this.uidValidity) {
+      // dovecot-uidlist was recreated (UIDVALIDITY changed): every UID is new.
+      this.byBase.clear();
+    }
+    this.builtValidity = this.uidValidity;
     let changed = uidChanged;
     const next: Entry[] = [];
     for (const [base, f] of files) {
