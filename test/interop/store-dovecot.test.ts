@@ -101,6 +101,22 @@ describe('store ↔ Dovecot on one Maildir', () => {
     assert.deepEqual([...f.entries()], [[1, ['\\Answered']]]);
   });
 
+  test('with separator "/" Dovecot shows the same folders as "Projekte/受信"', async () => {
+    dc.chownMail();
+    const dc2 = await startDovecot({
+      dir: join(tmp.path, 'dovecot-slash'),
+      mailRoot,
+      separator: '/',
+      users: [{ user, password: 'secret-pw' }],
+    });
+    try {
+      const list = dc2.doveadm(['mailbox', 'list', '-u', user]).split('\n').filter(Boolean);
+      assert.ok(list.includes('Projekte/受信'), list.join(','));
+    } finally {
+      await dc2.stop();
+    }
+  });
+
   test('flags changed and mail appended through Dovecot IMAP are seen by the store', async () => {
     const view = await store.open(INBOX);
     const client = new ImapFlow({
