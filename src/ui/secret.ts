@@ -8,6 +8,9 @@ export async function readStdinLines(): Promise<string[]> {
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
 }
 
+/** Typed-ahead characters after the line a prompt consumed (the next prompt gets them). */
+let pending = '';
+
 /** Prompts on stderr and reads one line from the terminal without echoing it. */
 export async function promptSecret(prompt: string): Promise<string> {
   const stdin = process.stdin;
@@ -16,29 +19,49 @@ export async function promptSecret(prompt: string): Promise<string> {
       hint: 'pipe it in with --password-stdin, e.g. `printf "%s\\n" "$PW" | mailctl accounts add … --password-stdin`',
     });
   }
-  process.stderr.write(prompt);
+  // Raw mode before the prompt appears, so nothing typed after it is echoed.
   stdin.setRawMode(true);
-  stdin.resume();
-  stdin.setEncoding('utf8');
+  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
-    const done = (err?: Error) => {
+    const finish = (err?: Error) => {
+      stdin.off('data', onData);
       stdin.setRawMode(false);
       stdin.pause();
-      stdin.off('data', onData);
       process.stderr.write('\n');
       if (err) reject(err);
       else resolve(value);
     };
-    const onData = (s: string) => {
-      for (const ch of s) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
-        if (ch === '\u0003') return done(new MailctlError('usage', 'cancelled'));
+    const feed = (s: string): boolean => {
+      const chars = [...s];
+      for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i];
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          pending = chars
+            .slice(i + 1)
+            .join('')
+            .replace(/^\n/, '');
+          finish();
+          return true;
+        }
+        if (ch === '\u0003') {
+          finish(new MailctlError('usage', 'cancelled'));
+          return true;
+        }
         if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
         else if (ch >= ' ') value += ch;
       }
+      return false;
     };
+    const onData = (s: string) => {
+      feed(s);
+    };
+    const early = pending;
+    pending = '';
+    if (feed(early)) return;
+    stdin.setEncoding('utf8');
     stdin.on('data', onData);
+    stdin.resume();
   });
 }
 

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteDirectory } from '../../src/directory/sqlite/sqlite.js';
 import { type CliEnv, cliEnv, ensureBuilt } from '../helpers/cli.js';
+import { requireProgram } from '../helpers/proc.js';
 
 const BUILT = ['cli.ts', 'commands', 'directory', 'auth', 'config', 'ui'];
 
@@ -102,6 +103,47 @@ describe('accounts', () => {
     r = await env.run(['accounts', 'remove', 'tmp@example.test']);
     assert.match(r.stdout, /removed tmp@example\.test/);
     assert.equal((await env.json<unknown[]>(['accounts', 'list'])).length, 2);
+  });
+
+  test('on a terminal the password is prompted twice without echo (real pty via script(1))', async () => {
+    requireProgram('script', 'bsdutils');
+    const { spawn } = await import('node:child_process');
+    const { bin } = await import('../helpers/cli.js');
+    const child = spawn(
+      'script',
+      ['-qec', `node ${bin} --config ${env.config} accounts add tty@example.test`, '/dev/null'],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
+    let screen = '';
+    const waitFor = (text: string, from: number) =>
+      new Promise<number>((resolve, reject) => {
+        const check = () => {
+          const at = screen.indexOf(text, from);
+          if (at >= 0) {
+            child.stdout.off('data', onData);
+            resolve(at + text.length);
+          }
+        };
+        const onData = (b: Buffer) => {
+          screen += b.toString();
+          check();
+        };
+        child.stdout.on('data', onData);
+        child.once('exit', () => reject(new Error(`exited before "${text}":\n${screen}`)));
+        check();
+      });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let at = await waitFor('New password: ', 0);
+    child.stdin.write('tty-password-1\r');
+    at = await waitFor('Repeat it: ', at);
+    child.stdin.write('tty-password-1\r');
+    await waitFor('created tty@example.test', at);
+    assert.equal(await exited, 0);
+    assert.ok(!screen.includes('tty-password-1'), `the password was echoed:\n${screen}`);
+    assert.equal(await login(env, 'tty@example.test', 'tty-password-1'), true);
+    await env.run(['accounts', 'remove', 'tty@example.test']);
   });
 
   describe('bad input gets a clear error and the documented exit code', () => {

@@ -113,3 +113,47 @@ test('sqlite: a file that is not a database is reported, not a crash', async () 
     tmp.cleanup();
   }
 });
+
+test('import: a storage failure on a line stops the run, earlier lines stay done, a re-run completes it', async () => {
+  const { applyImport, parseCsvAccounts } = await import('../../src/directory/import.js');
+  const tmp = tempDir('mailctl-dir-sqlite-');
+  const path = join(tmp.path, 'a.sqlite');
+  const d = SqliteDirectory.open({ path, minPasswordLength: 8, busyTimeout: 50 });
+  const other = new Database(path);
+  try {
+    await d.addDomain('example.test');
+    const csv = [
+      'address,password',
+      ...[1, 2, 3, 4].map((i) => `u${i}@example.test,password-${i}-long`),
+    ].join('\n');
+    const records = parseCsvAccounts(csv, 'users.csv');
+    // After line 3 (u2) is done, another process takes the write lock: line 4 fails for real.
+    const results = await applyImport(d, records, { minPasswordLength: 8 }, (r) => {
+      if (r.line === 3) other.exec('BEGIN EXCLUSIVE');
+    });
+    assert.deepEqual(
+      results.map((r) => [r.line, r.status]),
+      [
+        [2, 'created'],
+        [3, 'created'],
+        [4, 'failed'],
+        [5, 'not-attempted'],
+      ],
+    );
+    assert.match(results[2].detail ?? '', /locked/);
+    other.exec('ROLLBACK');
+    assert.deepEqual(
+      (await d.listAccounts()).map((a) => a.address),
+      ['u1@example.test', 'u2@example.test'],
+    );
+    const again = await applyImport(d, records, { minPasswordLength: 8 });
+    assert.deepEqual(
+      again.map((r) => r.status),
+      ['skipped', 'skipped', 'created', 'created'],
+    );
+  } finally {
+    other.close();
+    await d.close();
+    tmp.cleanup();
+  }
+});
