@@ -3,8 +3,8 @@
  * predicts the daemon's CPU per message for a third size it never measured; a fresh bench
  * at that size must land within ±30% of the prediction. (What is compared: server CPU time
  * per message from /proc — the cost the profile replaces in the sizing model. Throughput is
- * not compared: the daemon currently stalls ~1 s on some deliveries, which no CPU model
- * predicts; see the bench README section.)
+ * not compared: the daemon currently waits 0.6–1 s (p95) on deliveries while its CPU is
+ * mostly idle, which no CPU model predicts; see the bench README section.)
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
