@@ -6,10 +6,10 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { errnoCode } from '../../errors.js';
+import { errnoCode, MailctlError } from '../../errors.js';
 import type { FolderInfo } from '../store.js';
 import { withDotLock } from './lock.js';
-import { folderDirName, folderFromDirName, SEPARATOR } from './names.js';
+import { checkFolderName, folderDirName, folderFromDirName, folderPath, SEPARATOR } from './names.js';
 
 export const DEFAULT_SPECIAL_USE: Record<string, string> = {
   Sent: '\\Sent',
@@ -146,4 +146,55 @@ export async function writeSpecialUse(
     update(m);
     lock.replace([...m].map(([name, use]) => `${use}\t${name}\n`).join(''));
   });
+}
+
+/**
+ * Renames a folder and its children (Maildir++ keeps each level in its own directory), then
+ * subscriptions and special-use. Returns the old directories (their cached state is stale).
+ */
+export async function renameTree(root: string, src: string, dst: string, fsync: boolean): Promise<string[]> {
+  const names = await listFolderNames(root);
+  const moving = [...names].filter((n) => n === src || n.startsWith(`${src}${SEPARATOR}`));
+  if (moving.length === 0) throw new MailctlError('not-found', `no folder ${JSON.stringify(src)}`);
+  const moved: string[] = [];
+  for (const n of moving) {
+    const target = checkFolderName(dst + n.slice(src.length));
+    await fsp.rename(folderPath(root, n), folderPath(root, target));
+    moved.push(folderPath(root, n));
+  }
+  const renamed = (s: string) =>
+    s === src || s.startsWith(`${src}${SEPARATOR}`) ? dst + s.slice(src.length) : s;
+  await writeSubscriptions(root, (subs) => subs.map(renamed), fsync);
+  await writeSpecialUse(
+    root,
+    (m) => {
+      for (const [name, use] of [...m]) {
+        if (renamed(name) === name) continue;
+        m.delete(name);
+        m.set(renamed(name), use);
+      }
+    },
+    fsync,
+  );
+  return moved;
+}
+
+/** INBOX plus Sent, Drafts, Trash, Junk and Archive with their special-use; true if anything was added. */
+export async function ensureTree(root: string, fsync: boolean): Promise<boolean> {
+  await makeMaildir(root, false);
+  const existing = await listFolderNames(root);
+  const special = await readSpecialUse(root);
+  const missing = Object.keys(DEFAULT_SPECIAL_USE).filter((n) => !existing.has(n));
+  for (const n of missing) await makeMaildir(folderPath(root, n), true);
+  if (missing.length === 0 && special.size > 0) return false;
+  await writeSpecialUse(
+    root,
+    (m) => {
+      const used = new Set(m.values());
+      for (const [n, su] of Object.entries(DEFAULT_SPECIAL_USE)) if (!m.has(n) && !used.has(su)) m.set(n, su);
+    },
+    fsync,
+  );
+  await writeSubscriptions(root, (s) => [...s, 'INBOX', ...missing], fsync);
+  return true;
 }

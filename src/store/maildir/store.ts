@@ -25,7 +25,7 @@ import type { Entry } from './entry.js';
 import { FolderState } from './folder.js';
 import * as tree from './folders.js';
 import { lockMailbox } from './mailbox-lock.js';
-import { checkFolderName, folderPath, isInbox, SEPARATOR, userParts } from './names.js';
+import { checkFolderName, folderPath, isInbox, userParts } from './names.js';
 import { QuotaFile } from './quota.js';
 import { MaildirView } from './view.js';
 
@@ -226,33 +226,7 @@ export class MaildirStore implements Store {
       await this.renameInbox(user, dst);
       return;
     }
-    const names = await tree.listFolderNames(root);
-    const moving = [...names].filter((n) => n === src || n.startsWith(`${src}${SEPARATOR}`));
-    if (moving.length === 0)
-      throw new MailctlError('not-found', `no folder ${JSON.stringify(src)}`, { where: user });
-    for (const n of moving) {
-      const target = dst + n.slice(src.length);
-      checkFolderName(target);
-      await fsp.rename(folderPath(root, n), folderPath(root, target));
-      this.forget(folderPath(root, n));
-    }
-    await tree.writeSubscriptions(
-      root,
-      (subs) =>
-        subs.map((s) => (s === src || s.startsWith(`${src}${SEPARATOR}`) ? dst + s.slice(src.length) : s)),
-      this.opts.fsync,
-    );
-    await tree.writeSpecialUse(
-      root,
-      (m) => {
-        const su = m.get(src);
-        if (su) {
-          m.delete(src);
-          m.set(dst, su);
-        }
-      },
-      this.opts.fsync,
-    );
+    for (const dir of await tree.renameTree(root, src, dst, this.opts.fsync)) this.forget(dir);
     this.changes.publish({ type: 'folders', user });
   }
 
@@ -279,24 +253,8 @@ export class MaildirStore implements Store {
 
   async ensureUser(user: string): Promise<void> {
     if (this.ensured.has(user)) return;
-    const root = this.userRoot(user);
-    await tree.makeMaildir(root, false);
-    const existing = await tree.listFolderNames(root);
-    const special = await tree.readSpecialUse(root);
-    const missing = Object.keys(tree.DEFAULT_SPECIAL_USE).filter((n) => !existing.has(n));
-    for (const n of missing) await tree.makeMaildir(folderPath(root, n), true);
-    if (missing.length > 0 || special.size === 0) {
-      await tree.writeSpecialUse(
-        root,
-        (m) => {
-          for (const [n, su] of Object.entries(tree.DEFAULT_SPECIAL_USE))
-            if (!m.has(n) && ![...m.values()].includes(su)) m.set(n, su);
-        },
-        this.opts.fsync,
-      );
-      await tree.writeSubscriptions(root, (s) => [...s, 'INBOX', ...missing], this.opts.fsync);
+    if (await tree.ensureTree(this.userRoot(user), this.opts.fsync))
       this.changes.publish({ type: 'folders', user });
-    }
     this.ensured.add(user);
   }
 
