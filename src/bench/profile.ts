@@ -1,11 +1,21 @@
 /**
- * Writes the calibration profile that `mailctl size --profile` reads. Runs against the same
- * host merge into one file (SMTP and IMAP ports differ), so `bench smtp` (CPU per message, fsync) and `bench imap`
- * (memory per connection) can fill one profile.
+ * The calibration profile file: `mailctl bench --profile` writes it, `mailctl size --profile`
+ * reads it (the sizing model itself stays free of I/O). Runs against the same host merge into
+ * one file (SMTP and IMAP ports differ), so `bench smtp` (CPU per message, fsync) and
+ * `bench imap` (memory per connection) can fill one profile.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { cpus, hostname } from 'node:os';
-import { fitCpu, type Profile, type SmtpRun } from '../sizing/calibrate.js';
+import { errnoCode, MailctlError } from '../errors.js';
+import type { AssumptionKey, Assumptions } from '../sizing/assumptions.js';
+import {
+  applyProfile,
+  type Calibrated,
+  fitCpu,
+  type Profile,
+  readProfile,
+  type SmtpRun,
+} from '../sizing/calibrate.js';
 
 export interface ProfileUpdate {
   target: string;
@@ -52,4 +62,31 @@ export async function writeProfile(file: string, u: ProfileUpdate): Promise<Prof
   await writeFile(tmp, `${JSON.stringify(p, null, 2)}\n`);
   await rename(tmp, file);
   return p;
+}
+
+/** Reads a profile file for `mailctl size --profile` (sizing itself stays free of I/O) and applies it. */
+export async function loadProfile(
+  file: string,
+  a: Assumptions,
+  given: readonly AssumptionKey[],
+): Promise<Calibrated> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new MailctlError('not-found', `cannot read the profile: ${errnoCode(e) ?? String(e)}`, {
+      where: file,
+      hint: 'write one with: mailctl bench smtp --target HOST:PORT --profile FILE',
+      cause: e,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new MailctlError('invalid-input', `the profile is not JSON: ${(e as Error).message}`, {
+      where: file,
+    });
+  }
+  return applyProfile(a, readProfile(json, file), given);
 }

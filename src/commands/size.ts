@@ -49,7 +49,7 @@ export const register: Register = (program, ctx) => {
     const sources: NonNullable<import('../sizing/report.js').ReportOptions['sources']> = {};
     for (const k of parsed.given) sources[k] = { kind: 'given', cite: 'your option' };
     if (typeof opts.profile === 'string') {
-      const { loadProfile } = await import('../sizing/profile-file.js');
+      const { loadProfile } = await import('../bench/profile.js');
       const cal = await loadProfile(opts.profile, assumptions, parsed.given);
       assumptions = cal.assumptions;
       Object.assign(sources, cal.sources);
