@@ -51,6 +51,7 @@ before(async () => {
   for (let i = 1; i <= 5; i++) await store.deliver([INBOX], msg(i), { source: 'smtp' });
   await store.deliver([INBOX], msg(6), { source: 'smtp', flags: ['\\Seen', '\\Flagged', 'Important'] });
   await store.createFolder(user, 'Projekte.受信');
+  await store.subscribe(user, 'Projekte.受信', true);
   await store.deliver([{ user, folder: 'Projekte.受信' }], msg(7), {
     source: 'imap-append',
     flags: ['\\Answered'],
@@ -97,6 +98,8 @@ describe('store ↔ Dovecot on one Maildir', () => {
     for (const n of ['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk', 'Archive', 'Projekte', 'Projekte.受信']) {
       assert.ok(list.includes(n), `${n} in ${list.join(',')}`);
     }
+    const subscribed = dc.doveadm(['mailbox', 'list', '-s', '-u', user]).split('\n').filter(Boolean).sort();
+    assert.deepEqual(subscribed, ['Archive', 'Drafts', 'INBOX', 'Junk', 'Projekte.受信', 'Sent', 'Trash']);
     const f = dovecotFlags('Projekte.受信');
     assert.deepEqual([...f.entries()], [[1, ['\\Answered']]]);
   });
@@ -133,6 +136,8 @@ describe('store ↔ Dovecot on one Maildir', () => {
       await client.messageFlagsAdd('1', ['\\Deleted', 'Later'], { uid: true });
       await client.messageFlagsRemove('6', ['\\Flagged'], { uid: true });
       await client.append('INBOX', 'Subject: via dovecot\r\n\r\nx\r\n', ['\\Seen']);
+      await client.mailboxUnsubscribe('Junk');
+      await client.mailboxCreate('Von Dovecot.Unter');
     } finally {
       await client.logout();
     }
@@ -146,6 +151,9 @@ describe('store ↔ Dovecot on one Maildir', () => {
     assert.deepEqual(byUid.get(1), ['Later', '\\Deleted']);
     assert.deepEqual(byUid.get(6), ['Important', '\\Seen']);
     assert.deepEqual(ch.flagsChanged.map((m) => m.uid).sort(), [1, 6]);
+    const folders = await store.listFolders(user);
+    assert.equal(folders.find((f) => f.name === 'Junk')?.subscribed, false);
+    assert.equal(folders.find((f) => f.name === 'Von Dovecot.Unter')?.selectable, true);
     // And mail delivered by mailctl afterwards continues Dovecot's numbering.
     const [d] = await store.deliver([INBOX], msg(8), { source: 'smtp' });
     assert.equal(d.uid, 8);
