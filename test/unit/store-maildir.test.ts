@@ -202,3 +202,23 @@ test('a recreated dovecot-uidlist (new UIDVALIDITY) renumbers everything', async
     [1, 2],
   );
 });
+
+test('CONDSTORE modseq: kept across restarts via the cache, never lower after losing it', async () => {
+  const { unlinkSync } = await import('node:fs');
+  const mailRoot = join(tmp.path, `modseq${Math.random()}`);
+  const mk = () => new MaildirStore({ mailRoot, fsync: false, quotaLimit: async () => 0 });
+  const s1 = mk();
+  await s1.deliver([alice], msg('a\r\n'), { source: 'smtp' });
+  await s1.deliver([alice], msg('b\r\n'), { source: 'smtp' });
+  const v1 = await s1.open(alice);
+  const [m] = await v1.setFlags([2], 'add', ['\\Seen']);
+  const high1 = v1.status().highestModseq;
+  assert.equal(m.modseq, high1);
+  await s1.flush();
+  const v2 = await mk().open(alice);
+  assert.equal(v2.messages()[1].modseq, m.modseq, 'unchanged message keeps its modseq');
+  unlinkSync(join(s1.userRoot(alice.user), 'mailctl-modseq'));
+  const v3 = await mk().open(alice);
+  assert.ok(v3.messages().every((x) => x.modseq > high1));
+  assert.ok(v3.status().highestModseq > high1);
+});

@@ -4,6 +4,12 @@
  * stay the truth: a message whose letters differ from the cached ones (changed by Dovecot
  * or another process) gets a new modseq at the next sync; a missing cache is rebuilt with
  * fresh numbers. Written at most every 500 ms (it is a cache, not a journal).
+ *
+ * Mod-sequences must never go down (RFC 7162), yet a crash can lose the last 500 ms of
+ * the cache, or all of it. So on load the counter starts at least at the current time in
+ * microsecond units (ms × 1000): whatever was handed out since the previous load (fewer
+ * than 1000 changes per millisecond on average) stays below every new value. That stays
+ * below 2^53 until the year 2255 and well inside RFC 7162's 63 bits.
  */
 import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +33,11 @@ export class ModseqCache {
   async load(): Promise<void> {
     if (this.loadedOnce) return;
     this.loadedOnce = true;
+    this.readCache();
+    this.highest = Math.max(this.highest, Date.now() * 1000);
+  }
+
+  private readCache(): void {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
