@@ -11,6 +11,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateCorpus, type Manifest } from '../../fixtures/corpus/generate.js';
 import { startDovecot } from '../../test/helpers/dovecot.js';
@@ -43,6 +44,8 @@ function corpus(): Manifest {
 interface Measure {
   seconds: number;
   peakRssMB: number;
+  /** 1-minute load average when the measurement started (the machine is shared). */
+  load: number;
 }
 
 /** Runs commands in parallel under GNU time; wall time of the whole batch, the largest RSS. */
@@ -51,6 +54,7 @@ async function measure(
   label: string,
 ): Promise<Measure> {
   const t0 = performance.now();
+  const load = loadavg()[0];
   const rss = await Promise.all(
     cmds.map(
       (c, i) =>
@@ -70,10 +74,16 @@ async function measure(
         }),
     ),
   );
-  return { seconds: (performance.now() - t0) / 1000, peakRssMB: Math.max(...rss) };
+  return { seconds: (performance.now() - t0) / 1000, peakRssMB: Math.max(...rss), load };
 }
 
-type Tool = 'mailctl→dovecot' | 'mailctl→store' | 'doveadm backup' | 'mbsync' | 'imapsync';
+type Tool =
+  | 'mailctl→dovecot'
+  | 'mailctl→dovecot (STARTTLS)'
+  | 'mailctl→store'
+  | 'doveadm backup'
+  | 'mbsync'
+  | 'imapsync';
 
 async function runTool(
   tool: Tool,
@@ -81,7 +91,7 @@ async function runTool(
   m: Manifest,
   srcPort: number,
 ): Promise<{ full: Measure; again: Measure; stored: number }> {
-  const dir = join(W, `r${round}-${tool.replace(/[^a-z]/g, '')}`);
+  const dir = join(W, `r${round}-${tool.replace(/[^A-Za-z]/g, '')}`);
   if (existsSync(dir)) renameSync(dir, `${dir}.old.${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const users = m.users.map((u) => u.name);
@@ -102,6 +112,7 @@ async function runTool(
       '--master',
       MASTER.user,
       '--insecure',
+      '--no-starttls',
       '--parallel',
       '4',
       '--target-domain',
@@ -138,7 +149,7 @@ async function runTool(
   try {
     const per = (f: (u: string) => { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }) => users.map(f);
     let cmds: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[];
-    if (tool === 'mailctl→dovecot') {
+    if (tool === 'mailctl→dovecot' || tool === 'mailctl→dovecot (STARTTLS)') {
       cmds = [
         {
           cmd: process.execPath,
@@ -156,6 +167,8 @@ async function runTool(
             '--to-master',
             MASTER.user,
             '--insecure',
+            // the other tools talk plain IMAP on loopback; the STARTTLS row shows what TLS costs
+            ...(tool === 'mailctl→dovecot' ? ['--no-starttls'] : []),
             '--parallel',
             '4',
             '--state',
@@ -241,8 +254,9 @@ async function runTool(
         ],
       }));
     }
-    const full = await measure(cmds, `${tool.replace(/\W/g, '')}-${round}-full`);
-    const again = await measure(cmds, `${tool.replace(/\W/g, '')}-${round}-again`);
+    const label = tool.replace(/\W/g, '');
+    const full = await measure(cmds, `${label}-${round}-full`);
+    const again = await measure(cmds, `${label}-${round}-again`);
     const stored = users.reduce(
       (a, u) =>
         a +
@@ -273,7 +287,13 @@ const src = await startDovecot({
   users: m.users.map((u) => ({ user: u.name, password: u.password })),
   master: MASTER,
 });
-const tools: Tool[] = ['mailctl→dovecot', 'doveadm backup', 'mbsync', 'mailctl→store'];
+const tools: Tool[] = [
+  'mailctl→dovecot',
+  'doveadm backup',
+  'mbsync',
+  'mailctl→store',
+  'mailctl→dovecot (STARTTLS)',
+];
 if (process.env.IMAPSYNC) tools.push('imapsync');
 const results: { tool: Tool; round: number; full: Measure; again: Measure; stored: number }[] = [];
 try {
@@ -283,7 +303,7 @@ try {
       const res = await runTool(tool, r, m, src.imapPort);
       results.push({ tool, round: r, ...res });
       process.stderr.write(
-        `${tool} round ${r}: full ${res.full.seconds.toFixed(1)} s, again ${res.again.seconds.toFixed(2)} s, RSS ${res.full.peakRssMB.toFixed(0)} MB, stored ${res.stored}/${m.totals.messages}\n`,
+        `${tool} round ${r}: full ${res.full.seconds.toFixed(1)} s (load ${res.full.load.toFixed(1)}), again ${res.again.seconds.toFixed(2)} s (load ${res.again.load.toFixed(1)}), RSS ${res.full.peakRssMB.toFixed(0)} MB, stored ${res.stored}/${m.totals.messages}\n`,
       );
     }
   }
@@ -295,17 +315,28 @@ writeFileSync(
   join(ROOT, 'bench', 'out', 'migrate.json'),
   JSON.stringify({ options: opts, totals: m.totals, results }, null, 2),
 );
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Median; the mean of the middle two for an even count. */
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
 const mb = m.totals.bytes / 1e6;
 console.log(
   `corpus: ${m.users.length} users, ${m.totals.messages} messages, ${mb.toFixed(0)} MB; ${rounds} round(s), medians\n`,
 );
-console.log('| tool | full run s | msg/s | MB/s | no-change re-run s | peak RSS MB | messages stored |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
+const fullOf = (t: Tool) => median(results.filter((r) => r.tool === t).map((r) => r.full.seconds));
+const dsync = fullOf('doveadm backup');
+console.log(
+  '| tool | full run s | msg/s | MB/s | × dsync rate | no-change re-run s | peak RSS MB | messages stored | load avg (full / re-run) |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const t of tools) {
   const rs = results.filter((r) => r.tool === t);
-  const full = median(rs.map((r) => r.full.seconds));
+  const full = fullOf(t);
+  const rss = median(rs.map((r) => Math.max(r.full.peakRssMB, r.again.peakRssMB)));
+  const load = `${rs.map((r) => r.full.load.toFixed(1)).join(', ')} / ${rs.map((r) => r.again.load.toFixed(1)).join(', ')}`;
   console.log(
-    `| ${t} | ${full.toFixed(1)} | ${(m.totals.messages / full).toFixed(0)} | ${(mb / full).toFixed(1)} | ${median(rs.map((r) => r.again.seconds)).toFixed(2)} | ${median(rs.map((r) => Math.max(r.full.peakRssMB, r.again.peakRssMB))).toFixed(0)} | ${rs[0].stored} |`,
+    `| ${t} | ${full.toFixed(1)} | ${(m.totals.messages / full).toFixed(0)} | ${(mb / full).toFixed(1)} | ${(dsync / full).toFixed(2)} | ${median(rs.map((r) => r.again.seconds)).toFixed(2)} | ${rss.toFixed(0)} | ${rs.map((r) => r.stored).join(', ')} | ${load} |`,
   );
 }

@@ -302,9 +302,9 @@ async function streamFolder(
   progress: Progress,
 ): Promise<void> {
   const { journal, scope } = opts;
-  const maxBytes = opts.batchBytes ?? 2 << 20;
-  const maxCount = opts.batchMessages ?? 100;
-  const maxInFlight = opts.inFlight ?? 2;
+  const maxBytes = opts.batchBytes ?? 1 << 20;
+  const maxCount = opts.batchMessages ?? 50;
+  const maxInFlight = opts.inFlight ?? 3;
   const meta = new Map(copy.map((m) => [m.key, m]));
   const inflight: Promise<void>[] = [];
   let batch: Pending[] = [];
