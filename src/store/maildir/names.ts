@@ -38,7 +38,17 @@ export function checkFolderName(folder: string): string {
 export function folderDirName(folder: string): string {
   const name = checkFolderName(folder);
   if (name === 'INBOX') return '';
-  return `.${name.split(SEPARATOR).map(encodeMutf7).join(SEPARATOR)}`;
+  const dir = `.${name.split(SEPARATOR).map(encodeMutf7).join(SEPARATOR)}`;
+  if (Buffer.byteLength(dir) > 255) {
+    throw new MailctlError(
+      'invalid-input',
+      `folder name is too long for the file system (${Buffer.byteLength(dir)} > 255 bytes encoded)`,
+      {
+        hint: 'use a shorter name or fewer levels',
+      },
+    );
+  }
+  return dir;
 }
 
 export function folderPath(root: string, folder: string): string {
