@@ -4,7 +4,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
-import { createSecureContext, type SecureContext, type SecureVersion } from 'node:tls';
+import {
+  createSecureContext,
+  createServer as createTlsServer,
+  type SecureContext,
+  type SecureVersion,
+  type TLSSocket,
+  type Server as TlsServer,
+} from 'node:tls';
 import { MailctlError } from '../errors.js';
 
 export interface TlsFiles {
@@ -15,6 +22,9 @@ export interface TlsFiles {
 
 export class TlsManager extends EventEmitter {
   private current: SecureContext;
+  /** PEM of the current pair: tls.createServer ignores `secureContext`, so servers need these for clients without SNI. */
+  private pem: { cert: Buffer; key: Buffer } = { cert: Buffer.alloc(0), key: Buffer.alloc(0) };
+  private servers = new Set<TlsServer>();
   private watchers: FSWatcher[] = [];
   private debounce?: NodeJS.Timeout;
 
@@ -35,6 +45,8 @@ export class TlsManager extends EventEmitter {
   /** Server options for tls.createServer / TLSSocket: SNI hands out the current context. */
   serverOptions() {
     return {
+      cert: this.pem.cert,
+      key: this.pem.key,
       secureContext: this.current,
       minVersion: this.files.min_version,
       SNICallback: (_name: string, cb: (err: Error | null, ctx?: SecureContext) => void) =>
@@ -56,7 +68,9 @@ export class TlsManager extends EventEmitter {
       });
     }
     try {
-      return createSecureContext({ cert, key, minVersion: this.files.min_version });
+      const ctx = createSecureContext({ cert, key, minVersion: this.files.min_version });
+      this.pem = { cert, key };
+      return ctx;
     } catch (e) {
       throw new MailctlError('config', `the TLS certificate or key is not usable: ${(e as Error).message}`, {
         where: `${this.files.cert}, ${this.files.key}`,
@@ -72,12 +86,30 @@ export class TlsManager extends EventEmitter {
     this.files = files;
     try {
       this.current = this.load();
+      for (const server of this.servers)
+        server.setSecureContext({ ...this.pem, minVersion: this.files.min_version });
       this.emit('reload');
       return { ok: true };
     } catch (e) {
       this.files = previous;
       return { ok: false, error: e as MailctlError };
     }
+  }
+
+  /** An implicit-TLS server that always presents the current certificate, with or without SNI. */
+  createServer(onSecure: (socket: TLSSocket) => void): TlsServer {
+    const server = createTlsServer(this.serverOptions(), onSecure);
+    this.attach(server);
+    return server;
+  }
+
+  /**
+   * Keeps an implicit-TLS server's default certificate (used when the client sends no SNI,
+   * e.g. connects by IP address) current across reloads.
+   */
+  attach(server: TlsServer): void {
+    this.servers.add(server);
+    server.once('close', () => this.servers.delete(server));
   }
 
   /** Reloads when the cert or key file changes on disk. */

@@ -3,7 +3,6 @@
  * per-user connection limits, and a graceful stop that says BYE to every session.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import type { Config } from '../../config/load.js';
 import { parseHostPort } from '../../config/types.js';
 import { MailctlError } from '../../errors.js';
@@ -47,7 +46,7 @@ class ImapService implements Service, SessionHost {
         });
       const tls = listener === 'imaps';
       const server = tls
-        ? createTlsServer(this.ctx.tls.serverOptions(), (sock) => this.accept(sock, true))
+        ? this.ctx.tls.createServer((sock) => this.accept(sock, true))
         : createServer((sock) => this.accept(sock, false));
       server.on('error', (e) => this.ctx.log.error({ listener, err: e.message }, 'imap listener error'));
       if (tls)

@@ -3,7 +3,6 @@
  * connection limit, and a stop that lets sessions go without applying their DELEs.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import { parseHostPort } from '../../config/types.js';
 import { MailctlError } from '../../errors.js';
 import type { BoundAddress, DaemonContext, Service, ServiceFactory } from '../service.js';
@@ -28,7 +27,7 @@ class Pop3Service implements Service, Pop3Host {
         });
       const tls = listener === 'pop3s';
       const server = tls
-        ? createTlsServer(this.ctx.tls.serverOptions(), (sock) => this.accept(sock, listener, true))
+        ? this.ctx.tls.createServer((sock) => this.accept(sock, listener, true))
         : createServer((sock) => this.accept(sock, listener, false));
       server.on('error', (e) => this.ctx.log.error({ listener, err: e.message }, 'pop3 listener error'));
       if (tls)
