@@ -1,6 +1,7 @@
 /** dovecot-uidlist reading as Dovecot writes it (extension fields, appends, v1), and dot-locks. */
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { acquireDotLock, withDotLock } from '../../src/store/maildir/lock.js';
@@ -80,12 +81,25 @@ describe('dot-locks', () => {
     assert.equal(existsSync(`${target}.lock`), false);
   });
 
-  test('a held lock times out with a clear error; a stale one is broken', async () => {
+  test('a lock held by a live process times out with a clear error; a stale one is broken', async () => {
     const target = join(tmp.path, 'held');
-    const held = await acquireDotLock(target);
+    // pid 1 is alive on this host: the lock belongs to "another process".
+    writeFileSync(`${target}.lock`, `1:${hostname()}`);
     await assert.rejects(acquireDotLock(target, { timeoutMs: 30 }), /timed out waiting for the lock/);
     const stolen = await acquireDotLock(target, { staleMs: 0, timeoutMs: 1000 });
     stolen.release();
-    held.release();
+    assert.equal(existsSync(`${target}.lock`), false);
   });
+});
+
+test('a lock left by a crashed process on this host is broken at once', async () => {
+  const target = join(tmp.path, 'crashed');
+  // A pid that does not exist: far above pid_max on Linux.
+  writeFileSync(`${target}.lock`, `4194999:${hostname()}`);
+  const t0 = Date.now();
+  const lock = await acquireDotLock(target, { timeoutMs: 2000 });
+  assert.ok(Date.now() - t0 < 1000);
+  assert.match(readFileSync(`${target}.lock`, 'utf8'), new RegExp(`^${process.pid}:`));
+  lock.replace('content');
+  assert.equal(readFileSync(target, 'utf8'), 'content');
 });

@@ -8,8 +8,10 @@
  * - The holder may write the new contents of FILE into FILE.lock, fsync it and rename it
  *   over FILE: that replaces FILE and releases the lock in one atomic step ("replace").
  *   Otherwise it unlinks FILE.lock ("release").
- * - A waiter retries with a short back-off. A lock whose mtime is older than `staleMs`
- *   (120 s, as Dovecot's uidlist lock) belongs to a crashed holder and is removed.
+ * - The lock file first holds "<pid>:<host>" (as Dovecot's dot-locks do). A waiter retries
+ *   with a short back-off; the lock is stale, and removed, when its holder on this host no
+ *   longer exists (a crash: no 120 s wait after a restart) or when its mtime is older than
+ *   `staleMs` (120 s, Dovecot's uidlist value; the only test possible for other hosts).
  * - Within one process an async mutex per file orders our own callers first, so the
  *   file lock is only contended between processes.
  * - The critical sections are a few small local syscalls, done synchronously: they must
@@ -20,12 +22,15 @@ import {
   closeSync,
   constants,
   fsyncSync,
+  ftruncateSync,
   openSync,
+  readFileSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { errnoCode, MailctlError } from '../../errors.js';
 
 export interface LockOptions {
@@ -51,8 +56,9 @@ export class DotLock {
     this.done = true;
     try {
       const buf = typeof content === 'string' ? Buffer.from(content) : content;
+      ftruncateSync(this.fd, 0); // drop the "<pid>:<host>" owner line
       let off = 0;
-      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, off);
       if (this.fsync) fsyncSync(this.fd);
       closeSync(this.fd);
       renameSync(this.lockPath, this.target);
@@ -76,6 +82,27 @@ export class DotLock {
     try {
       unlinkSync(this.lockPath);
     } catch {}
+  }
+}
+
+const HOST = hostname();
+const OWNER = `${process.pid}:${HOST}`;
+
+/**
+ * True when the lock names a process on this host that is gone. Our own pid counts as gone:
+ * this process takes each lock under its in-process mutex, so a lock with our pid was left
+ * by an earlier process that had the same pid (containers restart with the same pids).
+ */
+function holderIsGone(owner: string): boolean {
+  const m = /^(\d+):([^\n]+)$/.exec(owner);
+  if (!m || m[2] !== HOST) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return errnoCode(e) === 'ESRCH';
   }
 }
 
@@ -109,17 +136,20 @@ export async function acquireDotLock(target: string, opts: LockOptions = {}): Pr
   for (;;) {
     try {
       const fd = openSync(lockPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+      writeSync(fd, OWNER);
       return new DotLock(target, lockPath, fd, opts.fsync ?? true);
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') throw e;
     }
     let mtimeMs: number;
+    let owner: string;
     try {
       mtimeMs = statSync(lockPath).mtimeMs;
+      owner = readFileSync(lockPath, 'latin1').slice(0, 300);
     } catch {
       continue; // vanished between create and stat: retry at once
     }
-    if (Date.now() - mtimeMs > staleMs) {
+    if (Date.now() - mtimeMs > staleMs || holderIsGone(owner)) {
       try {
         unlinkSync(lockPath);
       } catch {}
