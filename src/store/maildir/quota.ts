@@ -15,6 +15,7 @@ export interface Usage {
 }
 
 const RECALC_ABOVE = 5120;
+const FRESH_MS = 1000;
 
 export class QuotaFile {
   readonly path: string;
@@ -24,7 +25,20 @@ export class QuotaFile {
     this.path = join(root, 'maildirsize');
   }
 
+  /** Forget what we know (the file was removed to force a recalculation). */
+  invalidate(): void {
+    this.cache = undefined;
+    this.checkedAt = 0;
+    this.missingAt = 0;
+  }
+
+  /** When the cache was last checked against the file; within FRESH_MS it is trusted as is. */
+  private checkedAt = 0;
+
   async usage(limit: number): Promise<Usage> {
+    // Deliveries check twice each; other processes' changes may show up to FRESH_MS late.
+    if (this.cache && Date.now() - this.checkedAt < FRESH_MS) return this.cache.usage;
+    this.checkedAt = Date.now();
     let size: number;
     try {
       size = (await fsp.stat(this.path)).size;

@@ -211,6 +211,7 @@ export class MaildirStore implements Store {
     this.forget(dir);
     await fsp.rm(trash, { recursive: true, force: true });
     await fsp.unlink(this.quotaFile(user).path).catch(() => undefined); // recalculated next time
+    this.quotaFile(user).invalidate();
     await tree.writeSpecialUse(root, (m) => void m.delete(name), this.opts.fsync);
     this.changes.publish({ type: 'folders', user });
   }
