@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { MailctlError } from '../../errors.js';
+import { GroupCommit } from './group-commit.js';
 import type { EnqueueRequest, OutboundQueue, QueuedMessage, QueuedRecipient } from './queue.js';
 import { Segments } from './segments.js';
 import { type MessageRow, migrate, type RecipientRow } from './spool-schema.js';
@@ -34,6 +35,7 @@ function newId(): string {
 export class Spool extends EventEmitter implements OutboundQueue {
   readonly db: Database.Database;
   readonly segments: Segments;
+  private readonly commits: GroupCommit;
 
   /** `segmentCap` is for tests; production segments are SEGMENT_CAP bytes. */
   constructor(
@@ -58,6 +60,7 @@ export class Spool extends EventEmitter implements OutboundQueue {
     }
     const count = this.db.prepare('SELECT count(*) AS n FROM messages WHERE seg = ?').pluck();
     const end = this.db.prepare('SELECT max(off + len) FROM messages WHERE seg = ?').pluck();
+    this.commits = new GroupCommit(this.db);
     this.segments = new Segments(
       dir,
       {
@@ -93,7 +96,7 @@ export class Spool extends EventEmitter implements OutboundQueue {
     const now = Date.now();
     let committed = false;
     try {
-      this.db.transaction(() => {
+      await this.commits.run(() => {
         this.db
           .prepare(
             `INSERT INTO messages (id, seg, off, len, sender, created, next_attempt, dkim, session_id, auth_user)
@@ -114,7 +117,7 @@ export class Spool extends EventEmitter implements OutboundQueue {
         const ins = this.db.prepare('INSERT INTO recipients (msg_id, rcpt) VALUES (?, ?)');
         for (const r of rcpts) ins.run(id, r);
         inTx();
-      })();
+      });
       committed = true;
     } catch (e) {
       throw new MailctlError('storage', `cannot record the queued message: ${(e as Error).message}`, {
