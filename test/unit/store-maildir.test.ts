@@ -222,3 +222,28 @@ test('CONDSTORE modseq: kept across restarts via the cache, never lower after lo
   assert.ok(v3.messages().every((x) => x.modseq > high1));
   assert.ok(v3.status().highestModseq > high1);
 });
+
+test('deleteFolder removes the folder and its mail from quota; INBOX cannot be deleted', async () => {
+  const store = makeStore();
+  await store.ensureUser(alice.user);
+  await store.createFolder(alice.user, 'Old');
+  await store.deliver([{ user: alice.user, folder: 'Old' }], msg('x'.repeat(100)), { source: 'local' });
+  await store.deliver([alice], msg('y'.repeat(10)), { source: 'local' });
+  assert.equal((await store.quota(alice.user)).usedBytes, 110);
+  await store.deleteFolder(alice.user, 'Old');
+  assert.equal(
+    (await store.listFolders(alice.user)).some((f) => f.name === 'Old'),
+    false,
+  );
+  assert.equal((await store.quota(alice.user)).usedBytes, 10);
+  assert.deepEqual(readdirSync(join(store.userRoot(alice.user), 'tmp')), []);
+  await assert.rejects(store.deleteFolder(alice.user, 'INBOX'), /INBOX cannot be deleted/);
+  await assert.rejects(
+    store.deleteFolder(alice.user, 'Old'),
+    (e: Error & { code?: string }) => e.code === 'not-found',
+  );
+  await assert.rejects(
+    store.deliver([{ user: alice.user, folder: 'Old' }], msg('z'), { source: 'local' }),
+    (e: Error & { code?: string }) => e.code === 'not-found',
+  );
+});
