@@ -23,6 +23,8 @@ export interface Slapd {
   dir: string;
   /** TOML [directory] + [directory.ldap] tables for a config that uses this server. */
   toml(bind?: { dn: string; password: string }): string;
+  /** Stops slapd and starts it again on the same port and data (connection-loss tests). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,12 +71,14 @@ export async function startSlapd(): Promise<Slapd> {
   writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir));
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
-  const peer = startPeer(
-    'slapd',
-    slapd,
-    ['-h', `${url}/`, '-f', join(dir, 'slapd.conf'), '-d', '256'],
-    join(dir, 'slapd.log'),
-  );
+  const launch = () =>
+    startPeer(
+      'slapd',
+      slapd,
+      ['-h', `${url}/`, '-f', join(dir, 'slapd.conf'), '-d', '256'],
+      join(dir, 'slapd.log'),
+    );
+  const peer = launch();
   try {
     await waitForPort(port, { peer });
     for (const f of readdirSync(FIXTURES)
@@ -93,7 +97,7 @@ export async function startSlapd(): Promise<Slapd> {
     tmp.cleanup();
     throw e;
   }
-  return {
+  const server: Slapd = {
     url,
     port,
     peer,
@@ -114,9 +118,15 @@ object_classes = ["inetOrgPerson", "mailctlAccount"]
 timeout = 2000
 retries = 1
 `,
+    async restart() {
+      await server.peer.stop();
+      server.peer = launch();
+      await waitForPort(port, { peer: server.peer });
+    },
     async stop() {
-      await peer.stop();
+      await server.peer.stop(); // the current peer: a test may have restarted slapd
       tmp.cleanup();
     },
   };
+  return server;
 }
