@@ -166,7 +166,7 @@ export class MaildirView implements MailboxView {
 
   read(uid: number, range?: { start: number; end?: number }): Readable {
     this.entry(uid); // unknown UIDs fail now, not later in the stream
-    return Readable.from(this.chunks(uid, range));
+    return Readable.from(this.chunks(uid, range), { objectMode: false });
   }
 
   private async *chunks(uid: number, range?: { start: number; end?: number }): AsyncGenerator<Buffer> {
