@@ -1,6 +1,6 @@
 /**
  * A throwaway Postfix instance (its own config, queue and Maildir under DIR) listening on
- * 127.0.0.1:PORT and delivering one virtual mailbox to Maildir: the reference MTA of the
+ * 127.0.0.1:PORT and delivering virtual mailboxes to Maildir: the reference MTA of the
  * SMTP benchmark. Started with `postfix -c DIR/etc start`, stopped with `postfix stop`.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,15 +9,16 @@ import { join } from 'node:path';
 
 export interface PostfixInstance {
   port: number;
-  /** Maildir of the one mailbox (…/Maildir/new holds delivered mail). */
-  maildirNew: string;
+  /** new/ of a recipient's Maildir (where delivered mail appears). */
+  maildirNew(rcpt: string): string;
   stop(): void;
 }
 
 const NOBODY = 65534;
 
-export function startPostfix(dir: string, port: number, rcpt: string): PostfixInstance {
-  const [local, domain] = rcpt.split('@');
+export function startPostfix(dir: string, port: number, rcpts: string[]): PostfixInstance {
+  const domain = rcpts[0].split('@')[1];
+  const box = (r: string) => `${domain}/${r.split('@')[0]}/Maildir/`;
   const etc = join(dir, 'etc');
   for (const d of ['etc', 'queue', 'data', 'log', 'mail']) mkdirSync(join(dir, d), { recursive: true });
   // postfix and nobody must be able to walk into DIR (mkdtemp makes it 0700).
@@ -45,7 +46,7 @@ smtpd_client_restrictions =
 smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
 virtual_mailbox_domains = ${domain}
 virtual_mailbox_base = ${dir}/mail
-virtual_mailbox_maps = inline:{ ${rcpt}=${domain}/${local}/Maildir/ }
+virtual_mailbox_maps = inline:{ ${rcpts.map((r) => `${r}=${box(r)}`).join(', ')} }
 virtual_uid_maps = static:${NOBODY}
 virtual_gid_maps = static:${NOBODY}
 virtual_mailbox_limit = 0
@@ -69,7 +70,7 @@ import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
   execFileSync('postfix', ['-c', etc, 'start'], { stdio: 'pipe' });
   return {
     port,
-    maildirNew: join(dir, 'mail', domain, local, 'Maildir', 'new'),
+    maildirNew: (r) => join(dir, 'mail', box(r), 'new'),
     stop: () => {
       try {
         execFileSync('postfix', ['-c', etc, 'stop'], { stdio: 'pipe' });

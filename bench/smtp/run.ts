@@ -40,7 +40,9 @@ const dir = mkdtempSync(join(tmpdir(), 'mailctl-bench-smtp-'));
 // Postfix's own users must be able to walk into it.
 chmodSync(dir, 0o755);
 const FROM = 'a@x.test';
-const RCPT = 'b@y.test';
+/** A fresh mailbox per run, so no run pays for (or is helped by) an earlier run's mail. */
+const rcptFor = (sessions: number, round: number) => `b${sessions}r${round}@y.test`;
+const RCPTS = sessionList.flatMap((s) => Array.from({ length: rounds }, (_, r) => rcptFor(s, r)));
 const peers: Peer[] = [];
 
 const median = (xs: number[]) => {
@@ -60,7 +62,7 @@ async function waitUntil(pred: () => boolean): Promise<void> {
 }
 
 /** Runs smtp-source; resolves with wall seconds. */
-function smtpSource(port: number, sessions: number): Promise<number> {
+function smtpSource(port: number, sessions: number, rcpt: string): Promise<number> {
   const bin = requireProgram('smtp-source', 'postfix');
   const t0 = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
@@ -76,7 +78,7 @@ function smtpSource(port: number, sessions: number): Promise<number> {
         '-f',
         FROM,
         '-t',
-        RCPT,
+        rcpt,
         `127.0.0.1:${port}`,
       ],
       {
@@ -98,7 +100,7 @@ function smtpSource(port: number, sessions: number): Promise<number> {
   });
 }
 
-async function setupMailctl(): Promise<{ port: number; pid: number; maildirNew: string }> {
+async function setupMailctl(): Promise<{ port: number; pid: number; maildirNew: (rcpt: string) => string }> {
   const certs = makeCerts(join(dir, 'mailctl', 'tls'));
   const nsd = await startNsd(join(dir, 'mailctl', 'tls'), {
     'x.test.': zone('x.test', '@ IN TXT "v=spf1 ip4:127.0.0.1 -all"\n_dmarc IN TXT "v=DMARC1; p=none"'),
@@ -134,7 +136,7 @@ file = "${join(dir, 'mailctl', 'mailctl.log')}"
   const config = parseConfigText(toml, file, { privileged: false });
   const d = await openDirectory(config);
   await d.addDomain('y.test');
-  await d.addAccount({ address: RCPT, password: 'bench-password-1' });
+  for (const r of RCPTS) await d.addAccount({ address: r, password: 'bench-password-1' });
   await d.close();
   const serve = startPeer(
     'mailctl',
@@ -147,15 +149,15 @@ file = "${join(dir, 'mailctl', 'mailctl.log')}"
   return {
     port,
     pid: serve.child.pid as number,
-    maildirNew: join(dir, 'mailctl', 'data', 'mail', 'y.test', 'b', 'Maildir', 'new'),
+    maildirNew: (r) => join(dir, 'mailctl', 'data', 'mail', 'y.test', r.split('@')[0], 'Maildir', 'new'),
   };
 }
 
 interface Target {
   name: string;
   port: number;
-  /** Messages stored so far (for the stored count), or undefined for the sink. */
-  stored?: () => number;
+  /** Messages stored so far for a recipient, or undefined for the sink. */
+  stored?: (rcpt: string) => number;
   /** Postfix stores after its 250: wait for the files. */
   waitStored: boolean;
   pid?: number;
@@ -170,7 +172,7 @@ async function main(): Promise<void> {
   const pfPort = await freePort();
   let postfix: ReturnType<typeof startPostfix>;
   try {
-    postfix = startPostfix(join(dir, 'postfix'), pfPort, RCPT);
+    postfix = startPostfix(join(dir, 'postfix'), pfPort, RCPTS);
   } catch (e) {
     for (const p of peers) await p.stop();
     throw e;
@@ -199,11 +201,11 @@ async function main(): Promise<void> {
     {
       name: 'mailctl',
       port: mailctl.port,
-      stored: () => countNew(mailctl.maildirNew),
+      stored: (r) => countNew(mailctl.maildirNew(r)),
       waitStored: false,
       pid: mailctl.pid,
     },
-    { name: 'postfix', port: pfPort, stored: () => countNew(postfix.maildirNew), waitStored: true },
+    { name: 'postfix', port: pfPort, stored: (r) => countNew(postfix.maildirNew(r)), waitStored: true },
     {
       name: 'min-smtp-server',
       port: minPort,
@@ -221,7 +223,8 @@ async function main(): Promise<void> {
     for (const sessions of sessionList) {
       for (let r = 0; r < rounds; r++) {
         for (const t of targets) {
-          const before = t.stored?.() ?? 0;
+          const rcpt = rcptFor(sessions, r);
+          const before = t.stored?.(rcpt) ?? 0;
           let peak = 0;
           const sampler = t.pid
             ? setInterval(() => {
@@ -229,11 +232,11 @@ async function main(): Promise<void> {
               }, 100)
             : undefined;
           const t0 = process.hrtime.bigint();
-          const sourceSecs = await smtpSource(t.port, sessions);
-          if (t.waitStored && t.stored) await waitUntil(() => (t.stored?.() ?? 0) - before >= messages);
+          const sourceSecs = await smtpSource(t.port, sessions, rcpt);
+          if (t.waitStored && t.stored) await waitUntil(() => (t.stored?.(rcpt) ?? 0) - before >= messages);
           const secs = t.waitStored ? Number(process.hrtime.bigint() - t0) / 1e9 : sourceSecs;
           clearInterval(sampler);
-          const stored = t.stored ? t.stored() - before : messages;
+          const stored = t.stored ? t.stored(rcpt) - before : messages;
           if (stored < messages) console.error(`${t.name}: only ${stored} of ${messages} stored`);
           const rate = stored / secs;
           ((results[t.name] ??= {})[sessions] ??= []).push(rate);

@@ -248,6 +248,7 @@ export function createHooks(
     const spool = new Spool(join(daemon.config.data_dir, 'incoming'), maxSize);
     const started = Date.now();
     const logMsg = (result: string, extra: Record<string, unknown> = {}) =>
+      log.isLevelEnabled('info') &&
       log.info(
         {
           session: session.id,

@@ -12,6 +12,7 @@ import { Readable, Writable } from 'node:stream';
 
 /** Messages up to this size stay in memory. */
 export const MEMORY_LIMIT = 256 * 1024;
+const CR = Buffer.from('\r');
 /** Header bytes kept for header checks (From). */
 const HEAD_LIMIT = 64 * 1024;
 
@@ -41,23 +42,22 @@ export class Spool extends Writable implements SpooledMessage {
     super({ highWaterMark: 64 * 1024 });
   }
 
-  /** Converts lone LF to CRLF, remembering a CR that ended the previous chunk. */
+  /** Converts lone LF to CRLF, remembering a CR that ended the previous chunk. Uses native indexOf: this runs on every byte received. */
   private crlf(chunk: Buffer): Buffer {
-    let extra = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      if (chunk[i] === 0x0a && (i === 0 ? !this.prevCR : chunk[i - 1] !== 0x0d)) extra++;
-    }
-    let out = chunk;
-    if (extra > 0) {
-      out = Buffer.allocUnsafe(chunk.length + extra);
-      let j = 0;
-      for (let i = 0; i < chunk.length; i++) {
-        if (chunk[i] === 0x0a && (i === 0 ? !this.prevCR : chunk[i - 1] !== 0x0d)) out[j++] = 0x0d;
-        out[j++] = chunk[i];
-      }
+    const bare: number[] = [];
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) {
+      if (i === 0 ? !this.prevCR : chunk[i - 1] !== 0x0d) bare.push(i);
     }
     this.prevCR = chunk.length > 0 && chunk[chunk.length - 1] === 0x0d;
-    return out;
+    if (bare.length === 0) return chunk;
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (const i of bare) {
+      parts.push(chunk.subarray(from, i), CR);
+      from = i;
+    }
+    parts.push(chunk.subarray(from));
+    return Buffer.concat(parts, chunk.length + bare.length);
   }
 
   private noteHead(buf: Buffer): void {
