@@ -245,6 +245,25 @@ describe('POP3', () => {
     }
   });
 
+  test('AUTH LOGIN and AUTH with no mechanism', async () => {
+    const c = await RawPop3.open(td.port('pop3s'), { tls: true, ca: td.certs.caPem });
+    const mechs = await c.multiCmd('AUTH');
+    assert.deepEqual(mechs.lines, ['PLAIN', 'LOGIN']);
+    assert.equal(await c.cmd('AUTH LOGIN'), `+ ${Buffer.from('Username:').toString('base64')}`);
+    assert.equal(
+      await c.cmd(Buffer.from(alice.address).toString('base64')),
+      `+ ${Buffer.from('Password:').toString('base64')}`,
+    );
+    assert.match(await c.cmd(Buffer.from(alice.password).toString('base64')), /^\+OK/);
+    assert.match(await c.cmd('QUIT'), /^\+OK/);
+    const d = await RawPop3.open(td.port('pop3s'), { tls: true, ca: td.certs.caPem });
+    assert.match(await d.cmd('AUTH CRAM-MD5'), /^-ERR/);
+    assert.equal(await d.cmd('AUTH PLAIN'), '+ ');
+    assert.match(await d.cmd('*'), /^-ERR AUTH cancelled/);
+    assert.match(await d.cmd('APOP alice 0123456789abcdef'), /^-ERR/);
+    assert.match(await d.cmd('QUIT'), /^\+OK/);
+  });
+
   test('hostile input: long lines, NUL, unknown commands, wrong state', async () => {
     const c = await RawPop3.open(td.port('pop3'));
     assert.match(await c.cmd('STAT'), /^-ERR/);
