@@ -8,7 +8,7 @@
 import type { Config } from '../../config/load.js';
 import { formatDuration } from '../../proto/units.js';
 import type { DaemonContext, Service } from '../service.js';
-import { attemptMessage, type Outcome } from './attempt.js';
+import { attemptMessage, domainOf, type Outcome } from './attempt.js';
 import { delayWarningDue, nextAttempt, type RetryPolicy, retryDelay } from './backoff.js';
 import { sendNotice } from './bounce.js';
 import { compact } from './compact.js';
@@ -34,6 +34,8 @@ export function policyOf(c: Config): RetryPolicy {
 export class QueueRunner implements Service {
   readonly name = 'queue';
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Messages in flight per destination domain (the limiter caps connections; this caps what waits for them). */
+  private readonly domainLoad = new Map<string, number>();
   private readonly abort = new AbortController();
   private readonly limiter: Limiter;
   private timer?: NodeJS.Timeout;
@@ -65,13 +67,6 @@ export class QueueRunner implements Service {
     this.limiter.setLimits(config.delivery.concurrency, config.delivery.concurrency_per_domain);
   }
 
-  /** Resolves when nothing is due and nothing is in flight (tests). */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0 || (this.spool.nextDue() ?? Number.POSITIVE_INFINITY) <= Date.now()) {
-      await Promise.race([...this.inFlight.values(), new Promise((r) => setTimeout(r, 20))]);
-    }
-  }
-
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
@@ -101,17 +96,39 @@ export class QueueRunner implements Service {
   private tick(): void {
     if (this.stopping) return;
     const now = Date.now();
-    const cap = this.ctx.config.delivery.concurrency;
+    const { concurrency: cap, concurrency_per_domain: perDomain } = this.ctx.config.delivery;
     try {
       if (now - this.lastRecycle > 10_000) this.housekeeping(now);
-      const due = this.spool.due(now, cap + this.inFlight.size).filter((r) => !this.inFlight.has(r.id));
-      for (const row of due.slice(0, Math.max(0, cap - this.inFlight.size))) this.launch(row);
-      const nd = this.spool.nextDueExcept([...this.inFlight.keys()]);
-      this.schedule(Math.min(this.pollMs, nd === undefined ? this.pollMs : nd - now));
+      // Look past messages for saturated domains so one slow destination cannot hold
+      // every slot (head-of-line blocking): a message starts only if one of its domains has room.
+      let waiting = false;
+      for (const row of this.spool.due(now, 4 * cap + this.inFlight.size)) {
+        if (this.inFlight.has(row.id)) continue;
+        if (this.inFlight.size >= cap) {
+          waiting = true;
+          break;
+        }
+        const domains = this.openDomains(row.id);
+        if (domains.length > 0 && domains.every((d) => (this.domainLoad.get(d) ?? 0) >= perDomain)) {
+          waiting = true;
+          continue;
+        }
+        this.launch(row, domains);
+      }
+      // Due messages that had to wait start when a delivery ends (launch() wakes us) or at the poll.
+      const nd = waiting ? undefined : this.spool.nextDueExcept([...this.inFlight.keys()]);
+      this.schedule(nd === undefined ? this.pollMs : Math.min(this.pollMs, nd - now));
     } catch (e) {
       this.ctx.log.error({ err: (e as Error).message }, 'queue: cannot read the spool');
       this.schedule(this.pollMs);
     }
+  }
+
+  private openDomains(id: string): string[] {
+    const open = this.spool
+      .recipientRows(id)
+      .filter((r) => r.status === 'pending' || r.status === 'deferred');
+    return [...new Set(open.map((r) => domainOf(r.rcpt)))];
   }
 
   /** Frees segments emptied by `mailctl queue delete` (another process) and compacts sparse ones. */
@@ -129,7 +146,8 @@ export class QueueRunner implements Service {
       });
   }
 
-  private launch(row: MessageRow): void {
+  private launch(row: MessageRow, domains: string[]): void {
+    for (const d of domains) this.domainLoad.set(d, (this.domainLoad.get(d) ?? 0) + 1);
     const p = this.process(row)
       .catch((e) => {
         this.ctx.log.error(
@@ -148,6 +166,11 @@ export class QueueRunner implements Service {
       })
       .finally(() => {
         this.inFlight.delete(row.id);
+        for (const d of domains) {
+          const n = (this.domainLoad.get(d) ?? 1) - 1;
+          if (n <= 0) this.domainLoad.delete(d);
+          else this.domainLoad.set(d, n);
+        }
         this.schedule(0);
       });
     this.inFlight.set(row.id, p);
