@@ -30,6 +30,8 @@ export interface FolderReport {
   source: string;
   target: string;
   note?: string;
+  /** How the source was read: every message, only changes (CONDSTORE), or skipped (STATUS unchanged). */
+  listed: 'full' | 'changes' | 'skipped';
   sourceMessages: number;
   sourceBytes: number;
   known: number;
@@ -145,6 +147,7 @@ function newReport(f: SourceFolder, m: ReturnType<typeof mapFolder>, listing: Fo
     source: f.path.join('/'),
     target: m.name,
     note: [m.note, f.nameProblem].filter(Boolean).join('; ') || undefined,
+    listed: (listing as Listed).unchanged ? 'skipped' : listing.partial ? 'changes' : 'full',
     sourceMessages: listing.partial ? (listing.state?.messages ?? 0) : listing.messages.length,
     sourceBytes: listing.messages.reduce((a, x) => a + x.size, 0),
     known: 0,

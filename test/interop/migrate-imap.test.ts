@@ -155,6 +155,53 @@ describe('migrate IMAP → IMAP (real Dovecot source and target)', () => {
     assert.equal(delta.clean, true);
   });
 
+  it('a re-run without verification reads unchanged folders by STATUS only; new mail and flag changes come through CONDSTORE', async () => {
+    const opts = base(src, dst, {
+      usersFile: usersCsv,
+      master: { ...MASTER, method: 'login' },
+      toMaster: MASTER,
+      state,
+      verify: false,
+    });
+    const quiet = await migrate(opts);
+    assert.equal(quiet.totals.copied, 0);
+    for (const u of quiet.users)
+      for (const f of u.folders.filter((x) => x.sourceMessages > 0))
+        assert.equal(f.listed, 'skipped', `${u.sourceUser} ${f.source}`);
+    // at the source: one new message in Sent, a flag on the first INBOX message
+    const raw = 'From: new@example.test\r\nSubject: arrived after the first run\r\n\r\nhello\r\n';
+    const c2 = new ImapFlow({
+      host: '127.0.0.1',
+      port: src.imapPort,
+      secure: false,
+      auth: { user: `bob*${MASTER.user}`, pass: MASTER.password, loginMethod: 'LOGIN' },
+      logger: false,
+      tls: { rejectUnauthorized: false },
+    });
+    await c2.connect();
+    const other = (await c2.list()).find((f) => f.path !== 'INBOX' && !f.flags.has('\\Noselect'))!;
+    const added = await c2.append(other.path, raw, ['\\Seen', '$Label1'], new Date('2021-03-04T05:06:07Z'));
+    src.doveadm(['flags', 'add', '-u', 'bob', '$Delta', 'mailbox', 'INBOX', 'all']);
+    const delta = await migrate(opts);
+    assert.equal(delta.totals.copied, 1);
+    const bob = delta.users.find((u) => u.sourceUser === 'bob')!;
+    const inbox = bob.folders.find((f) => f.source === 'INBOX')!;
+    assert.equal(inbox.listed, 'changes');
+    assert.equal(inbox.flagsUpdated, inbox.sourceMessages);
+    assert.equal(bob.folders.find((f) => f.copied === 1)?.listed, 'changes');
+    // and the target holds exactly that: a full verification finds nothing to fix
+    const check = await migrate({ ...opts, verify: true });
+    assert.equal(check.totals.copied, 0);
+    assert.equal(check.clean, true, JSON.stringify(check.users.map((u) => u.folders.map((f) => f.verify))));
+    const got = await targetHashes(dst, 'bob');
+    assert.ok([...got.values()].flat().includes(sha256(Buffer.from(raw))));
+    // give the source back as the corpus made it, for the tests after this one
+    await c2.mailboxOpen(other.path);
+    await c2.messageDelete(String(added ? added.uid : '*'), { uid: true });
+    await c2.logout();
+    src.doveadm(['flags', 'remove', '-u', 'bob', '$Delta', 'mailbox', 'INBOX', 'all']);
+  });
+
   it('SASL PLAIN with an authorization identity works as the master login', async () => {
     const r = await migrate(
       base(src, undefined, {

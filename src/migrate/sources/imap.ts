@@ -46,9 +46,13 @@ export class ImapSource implements Source {
 
   async folders(): Promise<SourceFolder[]> {
     try {
-      const prefix = await personalPrefix(this.conn);
-      const list = await listFolders(this.conn, 'LIST');
-      const subscribed = new Set((await listFolders(this.conn, 'LSUB')).map((f) => f.wire));
+      // three commands, one round trip (pipelined)
+      const [prefix, list, subs] = await Promise.all([
+        personalPrefix(this.conn),
+        listFolders(this.conn, 'LIST'),
+        listFolders(this.conn, 'LSUB'),
+      ]);
+      const subscribed = new Set(subs.map((f) => f.wire));
       return list.map((f) => {
         this.wireNames.set(f.name, f.wire);
         let path = f.delimiter ? f.name.split(f.delimiter) : [f.name];
