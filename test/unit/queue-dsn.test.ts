@@ -59,7 +59,7 @@ test('failure DSN: RFC 3464 structure a real MIME parser reads back', async () =
     /^Content-Type: multipart\/report; report-type=delivery-status; boundary="=_mailctl_dsn_abc123"\r$/m,
   );
   assert.match(dsn, /^Message-ID: <Q1\.abc123\.dsn@mx\.example\.test>\r$/m);
-  const fields = /Content-Type: message\/delivery-status\r\n\r\n([^]*?)\r\n\r\n--=_mailctl/.exec(dsn)?.[1];
+  const fields = /Content-Type: message\/delivery-status\r\n\r\n([\s\S]*?)\r\n\r\n--=_mailctl/.exec(dsn)?.[1];
   assert.equal(
     fields,
     [
