@@ -29,7 +29,33 @@ export const register: Register = (program: Command, ctx: CliContext) => {
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined;
-      const daemon = await Daemon.start(config, { only, dropPrivileges: true });
+      const deadline = Math.max(0, Number(o.stopTimeout) || 0) * 1000;
+      // Signals are caught from the start: a SIGTERM that arrives while services are still
+      // starting (ports may already be bound) stops the daemon as soon as it is up.
+      let signalled: string | undefined;
+      let wake: (() => void) | undefined;
+      const onSignal = (signal: string) => {
+        if (signalled) return;
+        signalled = signal;
+        wake?.();
+      };
+      const term = () => onSignal('SIGTERM');
+      const int = () => onSignal('SIGINT');
+      process.on('SIGTERM', term);
+      process.on('SIGINT', int);
+      let daemon: Awaited<ReturnType<typeof Daemon.start>>;
+      try {
+        daemon = await Daemon.start(config, { only, dropPrivileges: true });
+      } catch (e) {
+        process.removeListener('SIGTERM', term);
+        process.removeListener('SIGINT', int);
+        throw e;
+      }
+      const hup = () => {
+        ctx.io.err('SIGHUP: reloading config and certificate');
+        void daemon.reload();
+      };
+      process.on('SIGHUP', hup);
       const addrs = daemon.addresses();
       if (o.json) {
         ctx.io.json({ pid: process.pid, config: config.source ?? null, listening: addrs });
@@ -37,25 +63,14 @@ export const register: Register = (program: Command, ctx: CliContext) => {
         ctx.io.out(`mailctl serving (pid ${process.pid}, config ${config.source ?? 'built-in defaults'})`);
         for (const a of addrs) ctx.io.out(`  ${a.listener.padEnd(12)} ${a.host}:${a.port}`);
       }
-      const deadline = Math.max(0, Number(o.stopTimeout) || 0) * 1000;
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          ctx.io.err(`${signal}: stopping (up to ${deadline / 1000}s for open transactions)`);
-          daemon.stop(deadline).finally(() => {
-            process.removeListener('SIGHUP', hup);
-            resolve();
-          });
-        };
-        const hup = () => {
-          ctx.io.err('SIGHUP: reloading config and certificate');
-          void daemon.reload();
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.on('SIGHUP', hup);
-      });
+      if (!signalled) await new Promise<void>((resolve) => (wake = resolve));
+      ctx.io.err(`${signalled}: stopping (up to ${deadline / 1000}s for open transactions)`);
+      try {
+        await daemon.stop(deadline);
+      } finally {
+        process.removeListener('SIGHUP', hup);
+        process.removeListener('SIGTERM', term);
+        process.removeListener('SIGINT', int);
+      }
     });
 };
