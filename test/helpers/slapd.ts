@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { makeCerts, type TestCerts } from './certs.js';
 import { freePort, type Peer, requireProgram, startPeer, waitForPort } from './proc.js';
 import { tempDir } from './tmp.js';
 
@@ -21,6 +22,10 @@ export interface Slapd {
   port: number;
   peer: Peer;
   dir: string;
+  /** The test CA and server certificate when started with `tls`. */
+  certs?: TestCerts;
+  /** ldaps:// URL (implicit TLS) when started with `tls`. */
+  ldapsUrl?: string;
   /** TOML [directory] + [directory.ldap] tables for a config that uses this server. */
   toml(bind?: { dn: string; password: string }): string;
   /** Stops slapd and starts it again on the same port and data (connection-loss tests). */
@@ -28,7 +33,7 @@ export interface Slapd {
   stop(): Promise<void>;
 }
 
-function slapdConf(dir: string): string {
+function slapdConf(dir: string, certs?: TestCerts): string {
   const w = LDAP_WRITER.dn;
   const r = LDAP_READER.dn;
   return `include /etc/ldap/schema/core.schema
@@ -40,7 +45,7 @@ include ${FIXTURES}/mailctl.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload argon2
-pidfile ${dir}/slapd.pid
+${certs ? `TLSCACertificateFile ${certs.caCert}\nTLSCertificateFile ${certs.cert}\nTLSCertificateKeyFile ${certs.key}\n` : ''}pidfile ${dir}/slapd.pid
 argsfile ${dir}/slapd.args
 database mdb
 maxsize 67108864
@@ -62,25 +67,31 @@ access to *
 `;
 }
 
-export async function startSlapd(): Promise<Slapd> {
+/** `tls`: also serve StartTLS with a test CA (certs in `certs`). */
+export async function startSlapd(opts: { tls?: boolean } = {}): Promise<Slapd> {
   const slapd = requireProgram('slapd', 'slapd');
   const ldapadd = requireProgram('ldapadd', 'ldap-utils');
   const tmp = tempDir('mailctl-slapd-');
   const dir = tmp.path;
   mkdirSync(join(dir, 'db'));
-  writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir));
+  const certs = opts.tls ? makeCerts(join(dir, 'tls')) : undefined;
+  writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir, certs));
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const tlsPort = certs ? await freePort() : undefined;
+  const ldapsUrl = tlsPort ? `ldaps://127.0.0.1:${tlsPort}` : undefined;
+  const listen = ldapsUrl ? `${url}/ ${ldapsUrl}/` : `${url}/`;
   const launch = () =>
     startPeer(
       'slapd',
       slapd,
-      ['-h', `${url}/`, '-f', join(dir, 'slapd.conf'), '-d', '256'],
+      ['-h', listen, '-f', join(dir, 'slapd.conf'), '-d', '256'],
       join(dir, 'slapd.log'),
     );
   const peer = launch();
   try {
     await waitForPort(port, { peer });
+    if (tlsPort) await waitForPort(tlsPort, { peer });
     for (const f of readdirSync(FIXTURES)
       .filter((n) => n.endsWith('.ldif'))
       .sort()) {
@@ -102,6 +113,8 @@ export async function startSlapd(): Promise<Slapd> {
     port,
     peer,
     dir,
+    certs,
+    ldapsUrl,
     toml: (bind = LDAP_WRITER) => `[directory]
 backend = "ldap"
 min_password_length = 8

@@ -182,3 +182,42 @@ describe('ldap: failures and interop', () => {
     }
   });
 });
+
+describe('ldap: StartTLS', () => {
+  let s: Slapd;
+  before(async () => {
+    s = await startSlapd({ tls: true });
+  });
+  after(async () => {
+    await s?.stop();
+  });
+
+  test('with the CA configured, StartTLS works and logins succeed', async () => {
+    const toml = `${s.toml()}starttls = true\nca = "${s.certs?.caCert}"\n`;
+    const d = await openDirectory(configFor(toml));
+    try {
+      assert.equal((await d.authenticate('carol@legacy.test', 'carol-secret-1')).ok, true);
+    } finally {
+      await d.close();
+    }
+  });
+
+  test('ldaps:// (implicit TLS) with the CA configured works too', async () => {
+    const toml = `${s.toml().replace(s.url, s.ldapsUrl ?? '')}ca = "${s.certs?.caCert}"\n`;
+    const d = await openDirectory(configFor(toml));
+    try {
+      assert.ok(await d.isLocalDomain('legacy.test'));
+    } finally {
+      await d.close();
+    }
+  });
+
+  test('an untrusted server certificate is a clear error, not a silent plaintext fallback', async () => {
+    const e = await expectError(
+      openDirectory(configFor(`${s.toml()}starttls = true\n`)),
+      'config',
+      /certificate is not trusted: self[- ]signed certificate/i,
+    );
+    assert.match(e.hint ?? '', /directory\.ldap\.ca/);
+  });
+});

@@ -3,6 +3,8 @@
  * ldapts error becomes a MailctlError that says what happened, where, and what to do.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import {
   Client,
   InsufficientAccessError,
@@ -28,7 +30,16 @@ const CONNECTION_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+function isTlsError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return (
+    typeof code === 'string' &&
+    /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME/.test(code)
+  );
+}
+
 function isConnectionError(e: unknown): boolean {
+  if (isTlsError(e)) return false;
   if (e instanceof ResultCodeError) return false;
   const code = (e as { code?: unknown })?.code;
   const msg = e instanceof Error ? e.message : '';
@@ -43,8 +54,19 @@ export class LdapConnection {
 
   constructor(readonly cfg: LdapConfig) {}
 
+  /** CA, and the host the certificate must name (an upgraded socket does not know it). */
+  private tlsOptions(): ConnectionOptions {
+    const host = new URL(this.cfg.url).hostname.replace(/^\[|\]$/g, '');
+    return {
+      ...(this.cfg.ca ? { ca: readFileSync(this.cfg.ca) } : {}),
+      host,
+      servername: isIP(host) ? undefined : host,
+    };
+  }
+
   private newClient(): Client {
-    const tlsOptions = this.cfg.ca ? { ca: readFileSync(this.cfg.ca) } : undefined;
+    // ldapts treats any tlsOptions as "connect with TLS": give them only for ldaps:// (StartTLS gets its own).
+    const tlsOptions = /^ldaps:/i.test(this.cfg.url) ? this.tlsOptions() : undefined;
     return new Client({
       url: this.cfg.url,
       timeout: this.cfg.timeout,
@@ -59,7 +81,7 @@ export class LdapConnection {
     await this.drop();
     const c = this.newClient();
     try {
-      if (this.cfg.starttls) await c.startTLS(this.cfg.ca ? { ca: readFileSync(this.cfg.ca) } : {});
+      if (this.cfg.starttls) await c.startTLS(this.tlsOptions());
       if (this.cfg.bind_dn) await c.bind(this.cfg.bind_dn, this.cfg.bind_password);
     } catch (e) {
       await c.unbind().catch(() => undefined);
@@ -142,6 +164,17 @@ export class LdapConnection {
         {
           where,
           hint: 'grant write access to bind_dn in the server ACLs, or make the change with your LDAP tools',
+          cause: e,
+        },
+      );
+    }
+    if (isTlsError(e)) {
+      return new MailctlError(
+        'config',
+        `the LDAP server's certificate is not trusted: ${(e as Error).message}`,
+        {
+          where,
+          hint: 'set directory.ldap.ca to the CA that signed it, and make sure the url names a host the certificate covers',
           cause: e,
         },
       );
