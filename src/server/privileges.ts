@@ -3,7 +3,10 @@
  * once every port is bound: `run_as` from the config, else the owner of data_dir. A root
  * daemon with nobody to become keeps running but says so loudly, once.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+
+import { execFileSync } from 'node:child_process';
+import { accessSync, chownSync, constants, lstatSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { MailctlError } from '../errors.js';
 import type { Logger } from './observe/logger.js';
 
@@ -34,6 +37,9 @@ export function dropPrivileges(cfg: { run_as: string; data_dir: string }, log: L
     return { dropped: false };
   }
   try {
+    const { uid, gid } = resolveIds(user, group);
+    // Files the daemon created as root while starting (SQLite, queue) must stay writable.
+    handOver(cfg.data_dir, uid, gid);
     if (group !== undefined && group !== '') process.setgid(group);
     // Only the primary group: no supplementary groups inherited from root.
     process.setgroups?.([process.getgid?.() ?? 0]);
@@ -57,4 +63,39 @@ export function dropPrivileges(cfg: { run_as: string; data_dir: string }, log: L
   const gid = process.getgid?.();
   log.info({ uid, gid }, 'dropped root privileges');
   return { dropped: true, uid, gid };
+}
+
+function resolveIds(user: string | number, group: string | number | undefined): { uid: number; gid: number } {
+  const id = (flag: string, name: string | number) =>
+    typeof name === 'number' ? name : Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
+  const uid = id('-u', user);
+  const gid =
+    group !== undefined && group !== ''
+      ? typeof group === 'number'
+        ? group
+        : groupId(group)
+      : id('-g', user);
+  return { uid, gid };
+}
+
+function groupId(name: string): number {
+  const line = execFileSync('getent', ['group', name], { encoding: 'utf8' }).trim();
+  return Number(line.split(':')[2]);
+}
+
+/** chowns root-owned entries under dir (not descending into trees the user already owns). */
+function handOver(dir: string, uid: number, gid: number): void {
+  const st = lstatSync(dir);
+  if (st.uid === uid) {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (lstatSync(p).uid !== 0) continue;
+      if (e.isDirectory()) handOver(p, uid, gid);
+      else chownSync(p, uid, gid);
+    }
+    return;
+  }
+  if (st.uid !== 0) return;
+  chownSync(dir, uid, gid);
+  if (st.isDirectory()) for (const e of readdirSync(dir)) handOver(join(dir, e), uid, gid);
 }
