@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { after, test } from 'node:test';
@@ -104,4 +104,22 @@ test('hold, release, retry and remove act on rows; unknown ids are clear errors'
   await s.remove(id);
   assert.equal(await s.get(id), undefined);
   await s.close();
+});
+
+test('one writer per spool: a second one is refused with a clear error, a dead one is taken over', async () => {
+  const dir = `${tmp.path}/lock`;
+  const a = new Spool(dir);
+  assert.throws(() => new Spool(dir), { code: 'storage', message: /in use by another process \(pid \d+\)/ });
+  const reader = new Spool(dir, { readOnly: true });
+  await assert.rejects(
+    reader.enqueue({ sender: '', recipients: ['x@y.test'] }, Readable.from(['x'])),
+    /read-only/,
+  );
+  await reader.close();
+  await a.close();
+  // A lock left by a process that no longer exists (pid 2^22 + 1 is above pid_max's default).
+  writeFileSync(`${dir}/writer.pid`, '4194305\n');
+  const b = new Spool(dir);
+  assert.equal(b.writable, true);
+  await b.close();
 });

@@ -31,7 +31,7 @@ async function withSpool<T>(
       hint: '`mailctl queue list` shows the queued message ids',
     });
   }
-  const spool = new Spool(dir);
+  const spool = new Spool(dir, { readOnly: true });
   try {
     return await fn(spool);
   } finally {

@@ -22,6 +22,7 @@ export async function compact(
   threshold = 0.5,
 ): Promise<CompactResult> {
   const out: CompactResult = { segments: 0, messages: 0, bytes: 0 };
+  if (!spool.writable) return out;
   const liveBytes = spool.db.prepare('SELECT coalesce(sum(len), 0) FROM messages WHERE seg = ?').pluck();
   const rowsIn = spool.db.prepare('SELECT * FROM messages WHERE seg = ?');
   const move = spool.db.prepare('UPDATE messages SET seg = ?, off = ? WHERE id = ? AND seg = ? AND off = ?');

@@ -13,8 +13,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { MailctlError } from '../../errors.js';
+import { BugError, MailctlError } from '../../errors.js';
 import { GroupCommit } from './group-commit.js';
+import { WriterLock } from './lock.js';
 import type { EnqueueRequest, OutboundQueue, QueuedMessage, QueuedRecipient } from './queue.js';
 import { Segments } from './segments.js';
 import { type MessageRow, migrate, type RecipientRow } from './spool-schema.js';
@@ -37,13 +38,24 @@ export class Spool extends EventEmitter implements OutboundQueue {
   readonly segments: Segments;
   private readonly commits: GroupCommit;
 
-  /** `segmentCap` is for tests; production segments are SEGMENT_CAP bytes. */
+  private readonly lock?: WriterLock;
+
+  /** Whether this process holds the writer lock (may append to segments). */
+  get writable(): boolean {
+    return this.lock !== undefined;
+  }
+
+  /**
+   * `readOnly` (the CLI) changes rows but never writes segments, so it takes no writer
+   * lock; `segmentCap` is for tests (production segments are SEGMENT_CAP bytes).
+   */
   constructor(
     readonly dir: string,
-    opts: { segmentCap?: number } = {},
+    opts: { segmentCap?: number; readOnly?: boolean } = {},
   ) {
     super();
     mkdirSync(dir, { recursive: true });
+    if (!opts.readOnly) this.lock = WriterLock.acquire(dir);
     const file = join(dir, 'queue.sqlite');
     try {
       this.db = new Database(file);
@@ -52,6 +64,7 @@ export class Spool extends EventEmitter implements OutboundQueue {
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
     } catch (e) {
+      this.lock?.release();
       throw new MailctlError('storage', `cannot open the queue database: ${(e as Error).message}`, {
         where: file,
         hint: 'check permissions of data_dir/queue; another program may hold a lock on it',
@@ -84,6 +97,7 @@ export class Spool extends EventEmitter implements OutboundQueue {
     body: Readable | Buffer,
     inTx: () => void,
   ): Promise<{ id: string; size: number }> {
+    if (!this.writable) throw new BugError('enqueue on a read-only spool');
     const rcpts = [...new Set(req.recipients)];
     if (rcpts.length === 0) throw new MailctlError('invalid-input', 'a queued message needs a recipient');
     async function* chunks() {
@@ -251,6 +265,7 @@ export class Spool extends EventEmitter implements OutboundQueue {
   async close(): Promise<void> {
     await this.segments.close();
     if (this.db.open) this.db.close();
+    this.lock?.release();
   }
 
   private must(id: string): string {
