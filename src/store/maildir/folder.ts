@@ -21,6 +21,13 @@ import { Uidlist } from './uidlist.js';
 /** A directory mtime this close to "now" may still change without the mtime moving. */
 const MTIME_TRUST_MS = 1000;
 
+interface Seen {
+  file: string;
+  sub: 'new' | 'cur';
+  /** The entry already known under exactly this name, if any. */
+  entry?: Entry;
+}
+
 interface Listing {
   mtimeMs: number;
   names: string[];
@@ -36,6 +43,8 @@ export class FolderState implements EntryOwner {
   private shared = false;
   byUid = new Map<number, Entry>();
   private byBase = new Map<string, Entry>();
+  /** Current file name → entry, so unchanged names are not parsed again. */
+  private byFile = new Map<string, Entry>();
   /** UIDVALIDITY the entries were numbered under. */
   private builtValidity = 0;
   /** Bumped on every visible change; views compare it to skip work. */
@@ -96,35 +105,36 @@ export class FolderState implements EntryOwner {
     if (!lnew.changed && !lcur.changed && !uidChanged && this.uidlist.loaded) return false;
     await this.modseqs.load();
 
-    const files = new Map<string, { file: string; sub: 'new' | 'cur' }>();
-    const add = (names: readonly string[], sub: 'new' | 'cur') => {
-      for (const n of names) files.set(parseName(n).base, { file: n, sub });
-    };
-    add(lnew.names, 'new');
-    add(lcur.names, 'cur');
-    // readdir is not atomic against renames in the same directory (a flag change by another
-    // process): before calling a message expunged, look once more and take the union.
-    if (this._entries.some((e) => !files.has(e.id))) {
-      this.invalidate();
-      const again = [await this.list('new'), await this.list('cur')];
-      for (const n of again[0].names)
-        if (!files.has(parseName(n).base)) files.set(parseName(n).base, { file: n, sub: 'new' });
-      for (const n of again[1].names) files.set(parseName(n).base, { file: n, sub: 'cur' });
-    }
-    const unnumbered = [...files].filter(([b]) => !this.uidlist.byBase.has(b)).map(([, f]) => f.file);
-    if (unnumbered.length > 0 || !this.uidlist.loaded) await this.number(unnumbered.sort());
-
     if (this.builtValidity !== 0 && this.builtValidity !== this.uidValidity) {
       // dovecot-uidlist was recreated (UIDVALIDITY changed): every UID is new.
       this.byBase.clear();
+      this.byFile.clear();
     }
+    const files = new Map<string, Seen>();
+    this.collect(files, lnew.names, 'new', false);
+    this.collect(files, lcur.names, 'cur', true);
+    // readdir is not atomic against renames in the same directory (a flag change by another
+    // process): before calling a message expunged, look once more and take the union.
+    if (files.size < this._entries.length || this._entries.some((e) => !files.has(e.id))) {
+      this.invalidate();
+      const again = [await this.list('new'), await this.list('cur')];
+      this.collect(files, again[0].names, 'new', false);
+      this.collect(files, again[1].names, 'cur', true);
+    }
+    const unnumbered: string[] = [];
+    for (const [b, f] of files) if (!this.uidlist.byBase.has(b)) unnumbered.push(f.file);
+    if (unnumbered.length > 0 || !this.uidlist.loaded) await this.number(unnumbered.sort());
     this.builtValidity = this.uidValidity;
+
     let changed = uidChanged;
     const next: Entry[] = [];
     for (const [base, f] of files) {
       const uid = this.uidlist.byBase.get(base);
-      if (uid === undefined) continue; // appeared after numbering; next sync
-      const old = this.byBase.get(base);
+      if (uid === undefined) {
+        this.invalidate(); // not numbered yet: make sure the next sync looks again
+        continue;
+      }
+      const old = f.entry ?? this.byBase.get(base);
       if (old && old.uid === uid && old.file === f.file && old.sub === f.sub) {
         next.push(old);
         continue;
@@ -139,11 +149,26 @@ export class FolderState implements EntryOwner {
         next.push(newEntry(this, uid, base, f.file, f.sub, p.letters, modseq));
       }
     }
-    if (next.length !== this.entries.length) changed = true;
+    if (next.length !== this._entries.length) changed = true;
     if (!changed) return false;
     next.sort((a, b) => a.uid - b.uid);
     this.replaceAll(next);
     return true;
+  }
+
+  /** Adds directory names to `files` by base name; known file names skip parsing. */
+  private collect(
+    files: Map<string, Seen>,
+    names: readonly string[],
+    sub: 'new' | 'cur',
+    override: boolean,
+  ): void {
+    for (const n of names) {
+      const known = this.byFile.get(n);
+      const base = known && known.sub === sub ? known.id : parseName(n).base;
+      if (!override && files.has(base)) continue;
+      files.set(base, { file: n, sub, entry: known && known.sub === sub ? known : undefined });
+    }
   }
 
   private replaceAll(next: Entry[]): void {
@@ -151,6 +176,7 @@ export class FolderState implements EntryOwner {
     this.shared = false;
     this.byUid = new Map(next.map((e) => [e.uid, e]));
     this.byBase = new Map(next.map((e) => [e.id, e]));
+    this.byFile = new Map(next.map((e) => [e.file, e]));
     this.modseqs.retain(this.byUid);
     this.version++;
   }
@@ -171,7 +197,10 @@ export class FolderState implements EntryOwner {
     const names = (await fsp.readdir(path)).filter((n) => n[0] !== '.');
     const trusted = Date.now() - mtimeMs > MTIME_TRUST_MS;
     this.listings[sub] = { mtimeMs, names, trusted };
-    return { names, changed: true };
+    // Re-read only because the mtime was too recent to trust: often nothing moved.
+    const same =
+      prev !== undefined && prev.names.length === names.length && prev.names.every((n, i) => n === names[i]);
+    return { names, changed: !same };
   }
 
   /** Forgets the cached listings so the next sync re-reads both directories. */
@@ -210,6 +239,8 @@ export class FolderState implements EntryOwner {
     if (i >= 0) this.mutable()[i] = e;
     this.byUid.set(e.uid, e);
     this.byBase.set(e.id, e);
+    this.byFile.delete(old.file);
+    this.byFile.set(e.file, e);
     this.version++;
     return e;
   }
@@ -220,7 +251,10 @@ export class FolderState implements EntryOwner {
     const gone = new Set(uids);
     for (const u of uids) {
       const e = this.byUid.get(u);
-      if (e) this.byBase.delete(e.id);
+      if (e) {
+        this.byBase.delete(e.id);
+        this.byFile.delete(e.file);
+      }
       this.byUid.delete(u);
     }
     this._entries = this._entries.filter((e) => !gone.has(e.uid));

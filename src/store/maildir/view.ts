@@ -14,6 +14,8 @@ import type { FolderState } from './folder.js';
 import { withMutex } from './lock.js';
 import { CrlfNormalizer } from './write.js';
 
+const CLAIM_BATCH = 64;
+
 export interface ViewHost {
   /** Copies files into another folder of the same user and numbers them. */
   copyEntries(
@@ -60,18 +62,25 @@ export class MaildirView implements MailboxView {
    */
   private async claimRecent(): Promise<void> {
     if (this.readOnly || this.closed) return;
-    for (const e of this.state.entries) {
-      if (e.sub !== 'new') continue;
-      const file = formatName(e.id, e.letters);
-      try {
-        await fsp.rename(e.path, join(this.state.dir, 'cur', file));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // someone else took it
-        throw err;
-      }
-      this.state.applyRename(e, file, 'cur', e.letters);
-      this.recentUids.add(e.uid);
+    const fresh = this.state.entries.filter((e) => e.sub === 'new');
+    // Renames in parallel batches: a first SELECT of 10,000 delivered messages must not
+    // wait for 10,000 sequential thread-pool round trips.
+    for (let i = 0; i < fresh.length; i += CLAIM_BATCH) {
+      await Promise.all(fresh.slice(i, i + CLAIM_BATCH).map((e) => this.claim(e)));
     }
+  }
+
+  private async claim(e: Entry): Promise<void> {
+    const file = formatName(e.id, e.letters);
+    try {
+      await fsp.rename(e.path, join(this.state.dir, 'cur', file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else took it
+      throw err;
+    }
+    const now = this.state.byUid.get(e.uid);
+    if (now) this.state.applyRename(now, file, 'cur', e.letters);
+    this.recentUids.add(e.uid);
   }
 
   isRecent(uid: number): boolean {
