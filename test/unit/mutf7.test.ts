@@ -34,7 +34,17 @@ describe('modified UTF-7', () => {
     );
   });
 
-  for (const bad of ['&', '&U9dP4TDIMOwwpA', '&AGE-', '&2D0-', 'ü', 'a\u0001', '&U9dP4TDIMOwwpB-', '&!!-', '&3gA-']) {
+  for (const bad of [
+    '&',
+    '&U9dP4TDIMOwwpA',
+    '&AGE-',
+    '&2D0-',
+    'ü',
+    'a\u0001',
+    '&U9dP4TDIMOwwpB-',
+    '&!!-',
+    '&3gA-',
+  ]) {
     test(`refuses ${JSON.stringify(bad)}`, () => {
       assert.throws(() => decodeMutf7(bad));
       assert.equal(isMutf7(bad), false);
