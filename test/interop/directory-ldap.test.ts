@@ -221,3 +221,26 @@ describe('ldap: StartTLS', () => {
     assert.match(e.hint ?? '', /directory\.ldap\.ca/);
   });
 });
+
+test('ldap: many concurrent lookups share one connection and all answer', async () => {
+  const s = await startSlapd();
+  try {
+    const { parseConfigText } = await import('../../src/config/load.js');
+    const accepted = () => s.peer.log().match(/ACCEPT from IP=/g)?.length ?? 0;
+    const before = accepted();
+    const d = await openDirectory(
+      parseConfigText(`hostname = "mx.example.test"\n${s.toml()}`, '/tmp/x.toml'),
+    );
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => d.recipient(i % 2 ? 'carol@legacy.test' : 'nobody@legacy.test')),
+      );
+      assert.deepEqual(new Set(answers.map((a) => a.kind)), new Set(['account', 'unknown-local']));
+      assert.equal(accepted() - before, 1, 'one connection for 50 concurrent lookups');
+    } finally {
+      await d.close();
+    }
+  } finally {
+    await s.stop();
+  }
+});

@@ -51,6 +51,7 @@ function isConnectionError(e: unknown): boolean {
 
 export class LdapConnection {
   private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
 
   constructor(readonly cfg: LdapConfig) {}
 
@@ -76,8 +77,16 @@ export class LdapConnection {
     });
   }
 
-  private async connected(): Promise<Client> {
-    if (this.client?.isConnected && this.client.isBound) return this.client;
+  /** The bound connection; concurrent callers share one connect (the daemon calls in parallel). */
+  private connected(): Promise<Client> {
+    if (this.client?.isConnected) return Promise.resolve(this.client);
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<Client> {
     await this.drop();
     const c = this.newClient();
     try {
