@@ -247,3 +247,19 @@ test('deleteFolder removes the folder and its mail from quota; INBOX cannot be d
     (e: Error & { code?: string }) => e.code === 'not-found',
   );
 });
+
+test('readAllSync: same bytes as readAll, follows a file renamed by another process, undefined when gone', async () => {
+  const { renameSync, unlinkSync } = await import('node:fs');
+  const store = makeStore();
+  await store.deliver([alice], msg('Subject: s\n\nLF body\n'), { source: 'smtp' });
+  const v = await store.open(alice);
+  const viaSync = v.readAllSync?.(1);
+  assert.equal(viaSync?.toString(), (await v.readAll(1)).toString());
+  const cur = join(store.userRoot(alice.user), 'cur');
+  const [f] = readdirSync(cur);
+  renameSync(join(cur, f), join(cur, `${f.replace(/:2,.*$/, '')}:2,RS`));
+  assert.equal(v.readAllSync?.(1)?.toString(), 'Subject: s\r\n\r\nLF body\r\n');
+  unlinkSync(join(cur, readdirSync(cur)[0]));
+  assert.equal(v.readAllSync?.(1), undefined);
+  assert.equal(v.readAllSync?.(99), undefined);
+});

@@ -3,7 +3,7 @@
  * snapshot changes only in refresh() (IMAP decides when to tell the client), while
  * setFlags/expunge act on the shared state and the files.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { MailctlError } from '../../errors.js';
@@ -204,6 +204,43 @@ export class MaildirView implements MailboxView {
     } finally {
       await fh.close();
     }
+  }
+
+  /**
+   * readAll() without the thread pool, for IMAP's bulk FETCH/SEARCH (see the interface).
+   * A file renamed by another process since our last sync is found by its base name.
+   */
+  readAllSync(uid: number): Buffer | undefined {
+    const e = this.state.byUid.get(uid) ?? this.snapshot.find((x) => x.uid === uid);
+    if (!e) return undefined;
+    let buf: Buffer | undefined;
+    try {
+      buf = readFileSync(e.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      buf = this.findMovedSync(e);
+    }
+    if (buf === undefined) return undefined;
+    return e.crlf ? buf : new CrlfNormalizer().push(buf);
+  }
+
+  private findMovedSync(e: Entry): Buffer | undefined {
+    for (const sub of ['cur', 'new']) {
+      let names: string[];
+      try {
+        names = readdirSync(join(this.state.dir, sub));
+      } catch {
+        continue;
+      }
+      const name = names.find((n) => n === e.id || n.startsWith(`${e.id}:`));
+      if (!name) continue;
+      try {
+        return readFileSync(join(this.state.dir, sub, name));
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   async readAll(uid: number): Promise<Buffer> {
