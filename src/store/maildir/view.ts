@@ -3,7 +3,7 @@
  * snapshot changes only in refresh() (IMAP decides when to tell the client), while
  * setFlags/expunge act on the shared state and the files.
  */
-import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { MailctlError } from '../../errors.js';
@@ -12,7 +12,7 @@ import type { Entry } from './entry.js';
 import { canonicalFlag, formatName, SYSTEM_FLAG_LETTERS, sortLetters } from './filename.js';
 import type { FolderState } from './folder.js';
 import { withMutex } from './lock.js';
-import { CrlfNormalizer } from './write.js';
+import { messageChunks, openMessage, readWhole, readWholeSync } from './read.js';
 
 const CLAIM_BATCH = 64;
 
@@ -150,107 +150,33 @@ export class MaildirView implements MailboxView {
     return `${this.ref.user} ${this.ref.folder}`;
   }
 
-  /**
-   * Opens a message file. Another process (Dovecot moving new/ → cur/, a flag change) may
-   * have renamed it since our last sync: on ENOENT re-sync once and try the new name.
-   */
-  private async openFile(uid: number): Promise<{ fh: fsp.FileHandle; entry: Entry }> {
-    for (let attempt = 0; ; attempt++) {
-      const entry = this.entry(uid);
-      try {
-        return { fh: await fsp.open(entry.path, 'r'), entry };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) {
-          throw new MailctlError('not-found', `message UID ${uid} is gone: ${(err as Error).message}`, {
-            where: this.where(),
-          });
-        }
-        await withMutex(this.state.dir, async () => {
-          this.state.invalidate();
-          await this.state.sync();
-        });
-      }
-    }
-  }
-
   read(uid: number, range?: { start: number; end?: number }): Readable {
     this.entry(uid); // unknown UIDs fail now, not later in the stream
-    return Readable.from(this.chunks(uid, range), { objectMode: false });
+    return Readable.from(
+      messageChunks(() => this.open(uid), range),
+      { objectMode: false },
+    );
   }
 
-  private async *chunks(uid: number, range?: { start: number; end?: number }): AsyncGenerator<Buffer> {
-    const { fh, entry } = await this.openFile(uid);
-    try {
-      const start = range?.start ?? 0;
-      if (entry.crlf) {
-        if (range?.end !== undefined && range.end <= start) return;
-        const end = range?.end === undefined ? undefined : range.end - 1;
-        yield* fh.createReadStream({ start, end, autoClose: false }) as AsyncIterable<Buffer>;
-        return;
-      }
-      const norm = new CrlfNormalizer();
-      let pos = 0;
-      for await (const raw of fh.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) {
-        const c = norm.push(raw);
-        const cStart = pos;
-        pos += c.length;
-        if (pos <= start) continue;
-        if (range?.end !== undefined && cStart >= range.end) break;
-        yield c.subarray(
-          Math.max(0, start - cStart),
-          range?.end === undefined ? undefined : range.end - cStart,
-        );
-      }
-    } finally {
-      await fh.close();
-    }
+  readAll(uid: number): Promise<Buffer> {
+    return readWhole(() => this.open(uid));
   }
 
-  /**
-   * readAll() without the thread pool, for IMAP's bulk FETCH/SEARCH (see the interface).
-   * A file renamed by another process since our last sync is found by its base name.
-   */
   readAllSync(uid: number): Buffer | undefined {
     const e = this.state.byUid.get(uid) ?? this.snapshot.find((x) => x.uid === uid);
-    if (!e) return undefined;
-    let buf: Buffer | undefined;
-    try {
-      buf = readFileSync(e.path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      buf = this.findMovedSync(e);
-    }
-    if (buf === undefined) return undefined;
-    return e.crlf ? buf : new CrlfNormalizer().push(buf);
+    return e ? readWholeSync(this.state.dir, e) : undefined;
   }
 
-  private findMovedSync(e: Entry): Buffer | undefined {
-    for (const sub of ['cur', 'new']) {
-      let names: string[];
-      try {
-        names = readdirSync(join(this.state.dir, sub));
-      } catch {
-        continue;
-      }
-      const name = names.find((n) => n === e.id || n.startsWith(`${e.id}:`));
-      if (!name) continue;
-      try {
-        return readFileSync(join(this.state.dir, sub, name));
-      } catch {
-        return undefined;
-      }
-    }
-    return undefined;
-  }
-
-  async readAll(uid: number): Promise<Buffer> {
-    const { fh, entry } = await this.openFile(uid);
-    try {
-      const buf = await fh.readFile();
-      return entry.crlf ? buf : new CrlfNormalizer().push(buf);
-    } finally {
-      await fh.close();
-    }
+  private open(uid: number) {
+    return openMessage(
+      () => this.entry(uid),
+      () =>
+        withMutex(this.state.dir, async () => {
+          this.state.invalidate();
+          await this.state.sync();
+        }),
+      this.where(),
+    );
   }
 
   async setFlags(uids: readonly number[], op: FlagOp, flags: readonly string[]): Promise<MessageMeta[]> {
