@@ -136,6 +136,48 @@ test('--force replaces the keys, keeps the domain; --json has a stable shape', a
   assert.notEqual(readFileSync(join(dir, 'dkim/private.pem'), 'utf8'), before);
 });
 
+test('the DKIM key signs, and the published TXT record verifies the signature (mailauth)', async () => {
+  const r = await mailctl([
+    'init',
+    '--dir',
+    join(tmp.path, 'dkim-check'),
+    '--domain',
+    'sign.example',
+    '--selector',
+    'k1',
+    '--json',
+  ]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { dns: { name: string; type: string; value: string }[] };
+  const rec = j.dns.find((d) => d.name === 'k1._domainkey.sign.example.');
+  assert.ok(rec);
+  const txt = [...rec.value.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+  const { dkimSign } = await import('mailauth/lib/dkim/sign.js');
+  const { dkimVerify } = await import('mailauth/lib/dkim/verify.js');
+  const message =
+    'From: a@sign.example\r\nTo: b@example.org\r\nSubject: hi\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\n\r\nhello\r\n';
+  const key = readFileSync(join(tmp.path, 'dkim-check', 'dkim', 'private.pem'), 'utf8');
+  const one = {
+    signingDomain: 'sign.example',
+    selector: 'k1',
+    privateKey: key,
+    canonicalization: 'relaxed/relaxed',
+  };
+  const signed = await dkimSign(message, { ...one, signatureData: [one] });
+  const resolver = async (name: string, type: string) => {
+    if (name === 'k1._domainkey.sign.example' && type === 'TXT') return [txt];
+    throw Object.assign(new Error(`no ${type} ${name}`), { code: 'ENOTFOUND' });
+  };
+  const verified = await dkimVerify(signed.signatures + message, { resolver } as Parameters<
+    typeof dkimVerify
+  >[1]);
+  assert.equal(verified.results[0]?.status.result, 'pass', JSON.stringify(verified.results[0]?.status));
+  const tampered = await dkimVerify(signed.signatures + message.replace('hello', 'HELLO'), {
+    resolver,
+  } as Parameters<typeof dkimVerify>[1]);
+  assert.notEqual(tampered.results[0]?.status.result, 'pass', 'a changed body must not verify');
+});
+
 test('bad --domain, --hostname or --selector: exit 2 and nothing written', async () => {
   const fresh = join(tmp.path, 'fresh');
   for (const [args, err] of [
