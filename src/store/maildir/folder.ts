@@ -18,8 +18,16 @@ import { withDotLock } from './lock.js';
 import { ModseqCache } from './modseq.js';
 import { Uidlist } from './uidlist.js';
 
-/** A directory mtime this close to "now" may still change without the mtime moving. */
-const MTIME_TRUST_MS = 1000;
+/**
+ * A directory mtime this close to "now" may still change without the mtime moving (the next
+ * change can land in the same timestamp tick), so such a listing is re-read next time, as
+ * Dovecot does within 1 s. File systems with sub-second timestamps (ext4, xfs: the tick is
+ * the kernel's coarse clock, ≤ 10 ms) need far less than a second; whole-second timestamps
+ * (some NFS servers) get the full second.
+ */
+function trustAfterMs(mtimeMs: number): number {
+  return mtimeMs % 1000 === 0 ? 1000 : 100;
+}
 
 interface Seen {
   file: string;
@@ -195,7 +203,7 @@ export class FolderState implements EntryOwner {
     }
     if (prev?.trusted && prev.mtimeMs === mtimeMs) return { names: prev.names, changed: false };
     const names = (await fsp.readdir(path)).filter((n) => n[0] !== '.');
-    const trusted = Date.now() - mtimeMs > MTIME_TRUST_MS;
+    const trusted = Date.now() - mtimeMs > trustAfterMs(mtimeMs);
     this.listings[sub] = { mtimeMs, names, trusted };
     // Re-read only because the mtime was too recent to trust: often nothing moved.
     const same =
