@@ -8,6 +8,7 @@
 import { Attribute, Change, type Entry } from 'ldapts';
 import { hashPassword, importHash, toLdapScheme } from '../../auth/password.js';
 import { MailctlError } from '../../errors.js';
+import { checkNewAlias } from '../alias-rules.js';
 import { checkLogin } from '../authenticate.js';
 import type { Account, Alias, AuthResult, Directory, Domain, NewAccount, Recipient } from '../directory.js';
 import { resolveRecipient } from '../resolve.js';
@@ -18,36 +19,21 @@ import {
   checkDomain,
   checkPassword,
 } from '../validate.js';
+import { LdapAliases } from './aliases.js';
 import { type LdapConfig, LdapConnection } from './connection.js';
+import { all, DOMAIN_CLASS, first, isoTime } from './entry.js';
 import { and, eq, escapeDnValue, escapeFilterValue } from './escape.js';
-
-const ALIAS_CLASS = '(objectClass=nisMailAlias)';
-const DOMAIN_CLASS = '(objectClass=domainRelatedObject)';
-
-const first = (e: Entry, attr: string): string | undefined => {
-  const v = attr ? e[attr] : undefined;
-  const x = Array.isArray(v) ? v[0] : v;
-  return x === undefined ? undefined : Buffer.isBuffer(x) ? x.toString('utf8') : String(x);
-};
-const all = (e: Entry, attr: string): string[] => {
-  const v = e[attr];
-  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) =>
-    Buffer.isBuffer(x) ? x.toString('utf8') : String(x),
-  );
-};
-/** LDAP GeneralizedTime 20261127184800Z → ISO 8601. */
-const isoTime = (t?: string): string | undefined => {
-  const m = t ? /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)/.exec(t) : null;
-  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z` : undefined;
-};
 
 export class LdapDirectory implements Directory {
   readonly kind = 'ldap' as const;
+  private aliases: LdapAliases;
   private constructor(
     private conn: LdapConnection,
     private cfg: LdapConfig,
     private minPasswordLength: number,
-  ) {}
+  ) {
+    this.aliases = new LdapAliases(conn, cfg);
+  }
 
   /** Connects and binds once, so a wrong URL or bind fails here with a clear error. */
   static async open(cfg: LdapConfig, opts: { minPasswordLength: number }): Promise<LdapDirectory> {
@@ -103,19 +89,6 @@ export class LdapDirectory implements Directory {
     return e;
   }
 
-  private async aliasEntry(address: string): Promise<Entry | undefined> {
-    const found = await this.conn.search(this.cfg.base_dn, and(ALIAS_CLASS, eq('cn', address)), [
-      'cn',
-      'rfc822MailMember',
-    ]);
-    return found[0];
-  }
-
-  private async alias(address: string): Promise<Alias | undefined> {
-    const e = await this.aliasEntry(address);
-    return e ? { address, targets: all(e, 'rfc822MailMember').map((t) => t.toLowerCase()) } : undefined;
-  }
-
   async recipient(address: string): Promise<Recipient> {
     return resolveRecipient(
       {
@@ -124,7 +97,7 @@ export class LdapDirectory implements Directory {
           const e = await this.findUser(a, true);
           return e ? this.toAccount(e) : undefined;
         },
-        getAlias: (a) => this.alias(a),
+        getAlias: (a) => this.aliases.get(a),
       },
       address,
     );
@@ -175,15 +148,8 @@ export class LdapDirectory implements Directory {
           await this.conn.search(e.dn, '(objectClass=*)', [this.cfg.alias_attribute], { scope: 'base' })
         ).flatMap((x) => all(x, this.cfg.alias_attribute))
       : [];
-    const aliases = await this.conn.search(
-      this.cfg.base_dn,
-      and(ALIAS_CLASS, eq('rfc822MailMember', a.address)),
-      ['cn'],
-    );
-    const fromAliases = aliases
-      .map((x) => (first(x, 'cn') ?? '').toLowerCase())
-      .filter((x) => x && !x.startsWith('@'));
-    return [...new Set([a.address, ...alternates.map((x) => x.toLowerCase()), ...fromAliases.sort()])];
+    const fromAliases = await this.aliases.pointingAt(a.address);
+    return [...new Set([a.address, ...alternates.map((x) => x.toLowerCase()), ...fromAliases])];
   }
 
   async listDomains(): Promise<Domain[]> {
@@ -259,7 +225,7 @@ export class LdapDirectory implements Directory {
         hint: 'change its password with `mailctl accounts passwd`',
       });
     }
-    if (await this.aliasEntry(a.address))
+    if (await this.aliases.entry(a.address))
       throw new MailctlError('exists', `${a.address} is already an alias`, {
         hint: 'remove the alias first',
       });
@@ -323,94 +289,24 @@ export class LdapDirectory implements Directory {
   }
 
   async listAliases(domain?: string): Promise<Alias[]> {
-    const filter =
-      domain === undefined
-        ? ALIAS_CLASS
-        : and(ALIAS_CLASS, `(cn=*@${escapeFilterValue(checkDomain(domain))})`);
-    const found = await this.conn.search(this.cfg.base_dn, filter, ['cn', 'rfc822MailMember']);
-    return found
-      .map((e) => ({
-        address: (first(e, 'cn') ?? '').toLowerCase(),
-        targets: all(e, 'rfc822MailMember').map((t) => t.toLowerCase()),
-      }))
-      .sort((x, y) => x.address.localeCompare(y.address));
+    return this.aliases.list(domain === undefined ? undefined : checkDomain(domain));
   }
 
   async addAlias(address: string, targets: string[]): Promise<Alias> {
-    const k = checkAliasAddress(address);
-    if (!(await this.isLocalDomain(k.domain))) {
-      throw new MailctlError('not-found', `${k.domain} is not a local domain`, {
-        hint: `add it first with \`mailctl domains add ${k.domain}\``,
-      });
-    }
-    if (targets.length === 0) {
-      throw new MailctlError('invalid-input', 'an alias needs at least one target address', {
-        hint: 'e.g. `mailctl aliases add sales@example.com alice@example.com bob@example.org`',
-      });
-    }
-    const canon = targets.map((t) => checkAddress(t).address);
-    if (!k.catchAll && (await this.findUser(k.address))) {
-      throw new MailctlError('exists', `${k.address} is an account, not an alias`, {
-        hint: 'an address is either an account or an alias',
-      });
-    }
-    if (canon.includes(k.address))
-      throw new MailctlError('invalid-input', `alias ${k.address} cannot point at itself`, {
-        hint: 'list the accounts or outside addresses that should get its mail',
-      });
-    const existing = await this.aliasEntry(k.address);
-    if (existing) {
-      const have = new Set(all(existing, 'rfc822MailMember').map((t) => t.toLowerCase()));
-      const add = [...new Set(canon)].filter((t) => !have.has(t));
-      if (add.length) {
-        await this.conn.run(`modify ${existing.dn}`, (c) =>
-          c.modify(
-            existing.dn,
-            new Change({
-              operation: 'add',
-              modification: new Attribute({ type: 'rfc822MailMember', values: add }),
-            }),
-          ),
-        );
-      }
-    } else {
-      const dn = `cn=${escapeDnValue(k.address)},${this.cfg.base_dn}`;
-      await this.conn.run(`add ${dn}`, (c) =>
-        c.add(dn, { objectClass: 'nisMailAlias', cn: k.address, rfc822MailMember: [...new Set(canon)] }),
-      );
-    }
-    return (await this.alias(k.address)) as Alias;
+    const a = await checkNewAlias(
+      {
+        isLocalDomain: (d) => this.isLocalDomain(d),
+        isAccount: async (x) => (await this.findUser(x)) !== undefined,
+      },
+      address,
+      targets,
+    );
+    return this.aliases.add(a.address, a.targets);
   }
 
   async removeAlias(address: string, target?: string): Promise<void> {
     const k = checkAliasAddress(address);
-    const e = await this.aliasEntry(k.address);
-    if (!e)
-      throw new MailctlError('not-found', `no alias ${k.address}`, { hint: 'see `mailctl aliases list`' });
-    const targets = all(e, 'rfc822MailMember');
-    if (target === undefined) {
-      await this.conn.run(`delete ${e.dn}`, (c) => c.del(e.dn));
-      return;
-    }
-    const t = checkAddress(target).address;
-    const match = targets.find((x) => x.toLowerCase() === t);
-    if (!match)
-      throw new MailctlError('not-found', `alias ${k.address} does not point at ${t}`, {
-        hint: `its targets: ${targets.join(', ')}`,
-      });
-    if (targets.length === 1) {
-      await this.conn.run(`delete ${e.dn}`, (c) => c.del(e.dn));
-      return;
-    }
-    await this.conn.run(`modify ${e.dn}`, (c) =>
-      c.modify(
-        e.dn,
-        new Change({
-          operation: 'delete',
-          modification: new Attribute({ type: 'rfc822MailMember', values: [match] }),
-        }),
-      ),
-    );
+    await this.aliases.remove(k.address, target === undefined ? undefined : checkAddress(target).address);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { hashPassword, importHash } from '../../auth/password.js';
 import { MailctlError } from '../../errors.js';
+import { checkNewAlias, noSuchAlias, notATarget } from '../alias-rules.js';
 import { checkLogin } from '../authenticate.js';
 import type { Account, Alias, AuthResult, Directory, Domain, NewAccount, Recipient } from '../directory.js';
 import { resolveRecipient } from '../resolve.js';
@@ -296,31 +297,18 @@ export class SqliteDirectory implements Directory {
   }
 
   async addAlias(address: string, targets: string[]): Promise<Alias> {
-    const k = checkAliasAddress(address);
-    await this.requireDomain(k.domain);
-    if (targets.length === 0) {
-      throw new MailctlError('invalid-input', 'an alias needs at least one target address', {
-        hint: 'e.g. `mailctl aliases add sales@example.com alice@example.com bob@example.org`',
-      });
-    }
-    const canon = targets.map((t) => checkAddress(t).address);
-    if (!k.catchAll && this.row(k.address)) {
-      throw new MailctlError('exists', `${k.address} is an account, not an alias`, {
-        hint: 'an address is either an account or an alias',
-      });
-    }
-    if (canon.includes(k.address)) {
-      throw new MailctlError('invalid-input', `alias ${k.address} cannot point at itself`, {
-        hint: 'list the accounts or outside addresses that should get its mail',
-      });
-    }
+    const k = await checkNewAlias(
+      { isLocalDomain: (d) => this.isLocalDomain(d), isAccount: async (x) => this.row(x) !== undefined },
+      address,
+      targets,
+    );
     this.run(() =>
       this.db.transaction(() => {
         const existing = this.alias(k.address)?.targets ?? [];
         const ins = this.db.prepare(
           'INSERT OR IGNORE INTO alias_targets (address, domain, target, position) VALUES (?, ?, ?, ?)',
         );
-        for (const [i, t] of canon.entries()) ins.run(k.address, k.domain, t, existing.length + i);
+        for (const [i, t] of k.targets.entries()) ins.run(k.address, k.domain, t, existing.length + i);
       })(),
     );
     return this.alias(k.address) as Alias;
@@ -329,19 +317,13 @@ export class SqliteDirectory implements Directory {
   async removeAlias(address: string, target?: string): Promise<void> {
     const k = checkAliasAddress(address);
     const existing = this.alias(k.address);
-    if (!existing) {
-      throw new MailctlError('not-found', `no alias ${k.address}`, { hint: 'see `mailctl aliases list`' });
-    }
+    if (!existing) throw noSuchAlias(k.address);
     if (target === undefined) {
       this.run(() => this.db.prepare('DELETE FROM alias_targets WHERE address = ?').run(k.address));
       return;
     }
     const t = checkAddress(target).address;
-    if (!existing.targets.includes(t)) {
-      throw new MailctlError('not-found', `alias ${k.address} does not point at ${t}`, {
-        hint: `its targets: ${existing.targets.join(', ')}`,
-      });
-    }
+    if (!existing.targets.includes(t)) throw notATarget(k.address, t, existing.targets);
     this.run(() =>
       this.db.prepare('DELETE FROM alias_targets WHERE address = ? AND target = ?').run(k.address, t),
     );
