@@ -263,3 +263,24 @@ test('readAllSync: same bytes as readAll, follows a file renamed by another proc
   assert.equal(v.readAllSync?.(1), undefined);
   assert.equal(v.readAllSync?.(99), undefined);
 });
+
+test('hygiene: bad keywords refused; tmp/ leftovers older than 36 h swept, fresh ones kept', async () => {
+  const { utimesSync, writeFileSync, existsSync: exists } = await import('node:fs');
+  const store = makeStore();
+  await store.deliver([alice], msg('x\r\n'), { source: 'smtp' });
+  const root = store.userRoot(alice.user);
+  const old = join(root, 'tmp', 'crashed.writer');
+  const fresh = join(root, 'tmp', 'in.flight');
+  writeFileSync(old, 'partial');
+  writeFileSync(fresh, 'partial');
+  const t = new Date(Date.now() - 40 * 3600_000);
+  utimesSync(old, t, t);
+  const v = await store.open(alice);
+  await assert.rejects(v.setFlags([1], 'add', ['bad keyword']), /not a valid keyword/);
+  await assert.rejects(v.setFlags([1], 'add', ['a(b']), /not a valid keyword/);
+  await v.setFlags([1], 'add', ['$Good_1']);
+  // The sweep runs in the background of the first sync; wait for its effect.
+  for (let i = 0; i < 200 && exists(old); i++) await new Promise((r) => setImmediate(r));
+  assert.equal(exists(old), false);
+  assert.equal(exists(fresh), true);
+});

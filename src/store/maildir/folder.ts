@@ -103,8 +103,29 @@ export class FolderState implements EntryOwner {
     return this.modseqs.highest;
   }
 
+  private tmpSwept = false;
+
+  /**
+   * Maildir rule: files in tmp/ older than 36 hours are leftovers of crashed writers (a
+   * delivery never leaves one otherwise). Swept once per folder and process, in the background.
+   */
+  private sweepTmp(): void {
+    if (this.tmpSwept) return;
+    this.tmpSwept = true;
+    const tmp = join(this.dir, 'tmp');
+    void (async () => {
+      const cutoff = Date.now() - 36 * 3600_000;
+      for (const n of await fsp.readdir(tmp).catch(() => [] as string[])) {
+        const p = join(tmp, n);
+        const st = await fsp.stat(p).catch(() => undefined);
+        if (st?.isFile() && st.mtimeMs < cutoff) await fsp.unlink(p).catch(() => undefined);
+      }
+    })();
+  }
+
   /** Re-reads what changed on disk. Returns true when the state changed. */
   async sync(): Promise<boolean> {
+    this.sweepTmp();
     // new/ before cur/: a file moving new/ → cur/ meanwhile is then seen twice, never missed.
     const lnew = await this.list('new');
     const lcur = await this.list('cur');

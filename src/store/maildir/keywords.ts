@@ -9,6 +9,8 @@ import { errnoCode, MailctlError } from '../../errors.js';
 import { withDotLock } from './lock.js';
 
 export const MAX_KEYWORDS = 26;
+/** An IMAP atom (RFC 3501 flag-keyword), at most 128 characters. */
+const KEYWORD = /^[\x21\x23-\x24\x26-\x27\x2b-\x5b\x5e-\x7a\x7c\x7e]{1,128}$/;
 
 export class KeywordTable {
   private names: string[] = [];
@@ -47,6 +49,13 @@ export class KeywordTable {
 
   /** Letter for each keyword, adding new ones to the file. */
   async letters(keywords: readonly string[]): Promise<string[]> {
+    for (const k of keywords) {
+      if (!KEYWORD.test(k)) {
+        throw new MailctlError('invalid-input', `not a valid keyword: ${JSON.stringify(k.slice(0, 60))}`, {
+          hint: 'keywords are IMAP atoms: printable ASCII without spaces or ( ) { % * " \\ ]',
+        });
+      }
+    }
     await this.load();
     const missing = keywords.filter((k) => this.indexOf(k) < 0);
     if (missing.length > 0) {
