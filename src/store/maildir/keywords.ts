@@ -10,7 +10,7 @@ import { withDotLock } from './lock.js';
 
 export const MAX_KEYWORDS = 26;
 /** An IMAP atom (RFC 3501 flag-keyword), at most 128 characters. */
-const KEYWORD = /^[\x21\x23-\x24\x26-\x27\x2b-\x5b\x5e-\x7a\x7c\x7e]{1,128}$/;
+const KEYWORD = /^[\x21\x23-\x24\x26-\x27\x2b-\x5b\x5e-\x7a\x7c-\x7e]{1,128}$/;
 
 export class KeywordTable {
   private names: string[] = [];
