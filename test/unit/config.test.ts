@@ -1,6 +1,6 @@
 /** config describe / show / check: generated from the schema, round-trippable, every problem at once. */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkConfig } from '../../src/config/check.js';
@@ -167,4 +167,25 @@ test('check: broken TOML is reported with line and column', () => {
   } finally {
     tmp.cleanup();
   }
+});
+
+test('fixtures/config: the sample configs load; every-problem.toml reports each mistake at its line', () => {
+  const dir = new URL('../../fixtures/config/', import.meta.url).pathname;
+  for (const name of ['minimal.toml', 'ldap.toml']) {
+    const c = parseConfigText(readFileSync(join(dir, name), 'utf8'), join(dir, name), { privileged: false });
+    assert.ok(c.hostname);
+  }
+  const ldap = parseConfigText(readFileSync(join(dir, 'ldap.toml'), 'utf8'), join(dir, 'ldap.toml'));
+  assert.equal(ldap.directory.ldap?.starttls, true);
+  assert.equal(ldap.listen.submissions, '');
+  const file = join(dir, 'every-problem.toml');
+  assert.throws(
+    () => checkConfig(file),
+    (e: unknown) => {
+      assert.ok(e instanceof ProblemsError);
+      const lines = e.problems.map((p) => Number(p.where.split(':').at(-1))).sort((a, b) => a - b);
+      assert.deepEqual(lines, [3, 4, 7, 8, 11, 12, 13, 16, 17]);
+      return true;
+    },
+  );
 });
