@@ -3,10 +3,14 @@
  * connection limit, and a stop that lets sessions go without applying their DELEs.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { parseHostPort } from '../../config/types.js';
 import { MailctlError } from '../../errors.js';
 import type { BoundAddress, DaemonContext, Service, ServiceFactory } from '../service.js';
+import { readProxyHeader } from './proxy.js';
 import { type Pop3Host, Pop3Session } from './session.js';
+
+const PROXY_HEADER_TIMEOUT_MS = 10_000;
 
 class Pop3Service implements Service, Pop3Host {
   readonly name = 'pop3';
@@ -26,11 +30,14 @@ class Pop3Service implements Service, Pop3Host {
           where: `[listen] ${listener}`,
         });
       const tls = listener === 'pop3s';
-      const server = tls
-        ? this.ctx.tls.createServer((sock) => this.accept(sock, listener, true))
-        : createServer((sock) => this.accept(sock, listener, false));
+      const proxied = this.ctx.config.listen.proxy_protocol.includes(listener);
+      const server = proxied
+        ? createServer((sock) => void this.acceptProxied(sock, listener, tls))
+        : tls
+          ? this.ctx.tls.createServer((sock) => this.accept(sock, listener, true))
+          : createServer((sock) => this.accept(sock, listener, false));
       server.on('error', (e) => this.ctx.log.error({ listener, err: e.message }, 'pop3 listener error'));
-      if (tls)
+      if (tls && !proxied)
         server.on('tlsClientError', (e) => this.ctx.log.debug({ err: e.message }, 'pop3s handshake failed'));
       await new Promise<void>((resolve, reject) => {
         server.once('error', (e) =>
@@ -47,8 +54,28 @@ class Pop3Service implements Service, Pop3Host {
     }
   }
 
-  private accept(sock: Socket, listener: string, secure: boolean): void {
-    const ip = sock.remoteAddress ?? 'unknown';
+  /** A load balancer's connection: PROXY header first, then (pop3s) the TLS handshake. */
+  private async acceptProxied(sock: Socket, listener: string, tls: boolean): Promise<void> {
+    sock.on('error', () => undefined);
+    let ip: string;
+    try {
+      ip = (await readProxyHeader(sock, PROXY_HEADER_TIMEOUT_MS))?.address ?? sock.remoteAddress ?? 'unknown';
+    } catch (e) {
+      this.ctx.log.info(
+        { listener, ip: sock.remoteAddress, err: (e as Error).message },
+        'PROXY header refused',
+      );
+      sock.destroy();
+      return;
+    }
+    if (!tls) return this.accept(sock, listener, false, ip);
+    const secure = new TLSSocket(sock, { isServer: true, ...this.ctx.tls.serverOptions() });
+    secure.on('error', () => secure.destroy());
+    secure.once('secure', () => this.accept(secure, listener, true, ip));
+  }
+
+  private accept(sock: Socket, listener: string, secure: boolean, clientIp?: string): void {
+    const ip = clientIp ?? sock.remoteAddress ?? 'unknown';
     sock.on('error', () => undefined);
     const n = this.perIp.get(ip) ?? 0;
     if (n >= this.ctx.config.pop3.max_connections_per_ip) {
