@@ -22,14 +22,88 @@ export interface FetchPlan {
   flagsFor?: Set<number>;
 }
 
-function literal(b: Buffer): Buffer[] {
-  return [Buffer.from(`{${b.length}}\r\n`, 'latin1'), b];
+/** Wire pieces: binary strings (one char per byte) and message bytes. */
+type Wire = (string | Buffer)[];
+
+function literal(b: Buffer): Wire {
+  return [`{${b.length}}\r\n`, b];
 }
 
 function partial(b: Buffer, p?: { start: number; length: number }): Buffer {
   if (!p) return b;
   if (p.start >= b.length) return Buffer.alloc(0);
   return b.subarray(p.start, Math.min(b.length, p.start + p.length));
+}
+
+/**
+ * A literal-free FETCH line (FLAGS, UID, sizes, dates, MODSEQ only) as a binary string.
+ * The hot path of `UID FETCH 1:* (FLAGS)`: no arrays, no closures per message.
+ */
+export function renderSimple(sel: Selected, m: MessageMeta, seq: number, plan: FetchPlan): string {
+  let body = '';
+  let hasUid = false;
+  let hasFlags = false;
+  let hasModseq = false;
+  for (const a of plan.atts) {
+    if (a.kind !== 'simple' || !isSimpleItem(a.name)) continue;
+    if (a.name === 'UID') hasUid = true;
+    else if (a.name === 'FLAGS') hasFlags = true;
+    else if (a.name === 'MODSEQ') hasModseq = true;
+    const item = simpleItem(sel, m, a.name);
+    body = body ? `${body} ${item}` : item;
+  }
+  if (plan.uid && !hasUid) body = body ? `UID ${m.uid} ${body}` : `UID ${m.uid}`;
+  if (plan.flagsFor?.has(m.uid) && !hasFlags) body += `${body ? ' ' : ''}FLAGS ${sel.flagsOf(m)}`;
+  if (plan.modseq && !hasModseq) body += `${body ? ' ' : ''}MODSEQ (${m.modseq})`;
+  return `* ${seq} FETCH (${body})\r\n`;
+}
+
+function isSimpleItem(name: string): boolean {
+  return (
+    name === 'UID' ||
+    name === 'FLAGS' ||
+    name === 'INTERNALDATE' ||
+    name === 'RFC822.SIZE' ||
+    name === 'MODSEQ'
+  );
+}
+
+/** Items that need the message bytes; a per-message state object instead of closures. */
+interface Msg {
+  buf: Buffer;
+  mime?: MimePart;
+}
+
+function mimeOf(x: Msg): MimePart {
+  x.mime ??= parseMime(x.buf);
+  return x.mime;
+}
+
+function contentItem(a: FetchAtt, x: Msg): string | Wire | undefined {
+  const buf = x.buf;
+  if (a.kind === 'section') {
+    const root = a.section.part.length ? mimeOf(x) : (x.mime ?? shallow(buf));
+    const bytes = sectionBytes(buf, root, a.section);
+    return [`${a.label} `, ...literal(partial(bytes ?? Buffer.alloc(0), a.partial))];
+  }
+  switch (a.name) {
+    case 'ENVELOPE':
+      return `ENVELOPE ${envelope(x.mime ? x.mime.headers : headerFieldsOf(buf))}`;
+    case 'BODY':
+    case 'BODYSTRUCTURE':
+      return `${a.name} ${bodyStructure(buf, mimeOf(x), a.name === 'BODYSTRUCTURE')}`;
+    case 'RFC822':
+      return ['RFC822 ', ...literal(buf)];
+    case 'RFC822.HEADER':
+      return ['RFC822.HEADER ', ...literal(sectionBytes(buf, shallow(buf), { part: [], text: 'HEADER' })!)];
+    case 'RFC822.TEXT':
+      return [
+        'RFC822.TEXT ',
+        ...literal(sectionBytes(buf, x.mime ?? shallow(buf), { part: [], text: 'TEXT' })!),
+      ];
+    default:
+      return undefined;
+  }
 }
 
 /** One message's FETCH response: a line (binary string) when it has no literal, else wire chunks. */
@@ -39,88 +113,66 @@ export function renderOne(
   seq: number,
   plan: FetchPlan,
   buf?: Buffer,
-): string | Buffer[] {
-  const parts: (string | Buffer[])[] = [];
-  let mime: MimePart | undefined;
-  const getMime = () => {
-    mime ??= parseMime(buf!);
-    return mime;
-  };
+): string | Wire {
+  if (!buf) return renderSimple(sel, m, seq, plan);
+  const x: Msg = { buf };
+  const parts: (string | Wire)[] = [];
   let hasUid = false;
   let hasFlags = false;
   let hasModseq = false;
   for (const a of plan.atts) {
-    if (a.kind === 'section') {
-      const bytes = sectionBytes(
-        buf!,
-        a.section.part.length ? getMime() : (mime ?? shallow(buf!)),
-        a.section,
-      );
-      parts.push([
-        Buffer.from(`${a.label} `, 'latin1'),
-        ...literal(partial(bytes ?? Buffer.alloc(0), a.partial)),
-      ]);
-      continue;
+    if (a.kind === 'simple') {
+      if (a.name === 'UID') hasUid = true;
+      else if (a.name === 'FLAGS') hasFlags = true;
+      else if (a.name === 'MODSEQ') hasModseq = true;
+      if (isSimpleItem(a.name)) {
+        parts.push(simpleItem(sel, m, a.name));
+        continue;
+      }
     }
-    switch (a.name) {
-      case 'UID':
-        hasUid = true;
-        parts.push(`UID ${m.uid}`);
-        break;
-      case 'FLAGS':
-        hasFlags = true;
-        parts.push(`FLAGS ${sel.flagsOf(m)}`);
-        break;
-      case 'INTERNALDATE':
-        parts.push(`INTERNALDATE "${formatDateTime(m.internalDate)}"`);
-        break;
-      case 'RFC822.SIZE':
-        parts.push(`RFC822.SIZE ${m.size}`);
-        break;
-      case 'MODSEQ':
-        hasModseq = true;
-        parts.push(`MODSEQ (${m.modseq})`);
-        break;
-      case 'ENVELOPE':
-        parts.push(`ENVELOPE ${envelope(mime ? mime.headers : headerFieldsOf(buf!))}`);
-        break;
-      case 'BODY':
-      case 'BODYSTRUCTURE':
-        parts.push(`${a.name} ${bodyStructure(buf!, getMime(), a.name === 'BODYSTRUCTURE')}`);
-        break;
-      case 'RFC822':
-        parts.push([Buffer.from('RFC822 ', 'latin1'), ...literal(buf!)]);
-        break;
-      case 'RFC822.HEADER':
-        parts.push([
-          Buffer.from('RFC822.HEADER ', 'latin1'),
-          ...literal(sectionBytes(buf!, shallow(buf!), { part: [], text: 'HEADER' })!),
-        ]);
-        break;
-      case 'RFC822.TEXT':
-        parts.push([
-          Buffer.from('RFC822.TEXT ', 'latin1'),
-          ...literal(sectionBytes(buf!, mime ?? shallow(buf!), { part: [], text: 'TEXT' })!),
-        ]);
-        break;
-    }
+    const item = contentItem(a, x);
+    if (item !== undefined) parts.push(item);
   }
   if (plan.uid && !hasUid) parts.unshift(`UID ${m.uid}`);
   if (plan.flagsFor?.has(m.uid) && !hasFlags) parts.push(`FLAGS ${sel.flagsOf(m)}`);
   if (plan.modseq && !hasModseq) parts.push(`MODSEQ (${m.modseq})`);
-  if (parts.every((p) => typeof p === 'string')) return `* ${seq} FETCH (${parts.join(' ')})\r\n`;
-  const out: Buffer[] = [];
+  const out: Wire = [];
   let text = `* ${seq} FETCH (`;
-  parts.forEach((p, i) => {
+  let onlyText = true;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
     if (i > 0) text += ' ';
     if (typeof p === 'string') text += p;
     else {
-      out.push(Buffer.from(text, 'latin1'), ...p);
-      text = '';
+      onlyText = false;
+      // p starts with its label and literal header (strings), then the bytes.
+      for (const w of p) {
+        if (typeof w === 'string') text += w;
+        else {
+          out.push(text, w);
+          text = '';
+        }
+      }
     }
-  });
-  out.push(Buffer.from(`${text})\r\n`, 'latin1'));
+  }
+  if (onlyText) return `${text})\r\n`;
+  out.push(`${text})\r\n`);
   return out;
+}
+
+function simpleItem(sel: Selected, m: MessageMeta, name: string): string {
+  switch (name) {
+    case 'UID':
+      return `UID ${m.uid}`;
+    case 'FLAGS':
+      return `FLAGS ${sel.flagsOf(m)}`;
+    case 'INTERNALDATE':
+      return `INTERNALDATE "${formatDateTime(m.internalDate)}"`;
+    case 'RFC822.SIZE':
+      return `RFC822.SIZE ${m.size}`;
+    default:
+      return `MODSEQ (${m.modseq})`;
+  }
 }
 
 /** Header/body split only, for HEADER/HEADER.FIELDS of the whole message. */
@@ -149,31 +201,40 @@ export async function runFetch(
   plan: FetchPlan,
 ): Promise<void> {
   const content = needsContent(plan.atts);
-  let lines: string[] = [];
-  let linesLen = 0;
-  const flushLines = () => {
-    if (lines.length) s.push(Buffer.from(lines.join(''), 'latin1'));
-    lines = [];
-    linesLen = 0;
-  };
-  const reader = new MessageReader(sel.view, uids);
+  const msgs = sel.view.messages();
+  // uids ascend, like the view's messages and the session's sequence map: walk both
+  // with cursors instead of two binary searches per message.
+  let mi = 0;
+  let si = 0;
+  let lines = '';
+  const reader = content ? new MessageReader(sel.view, uids) : undefined;
   for (let i = 0; i < uids.length; i++) {
     const uid = uids[i];
-    const m = sel.meta(uid);
-    const buf = content && m ? await reader.get(i) : undefined;
+    if (i > 0 && uid < uids[i - 1]) mi = si = 0; // not ascending after all: restart the walk
+    while (mi < msgs.length && msgs[mi].uid < uid) mi++;
+    while (si < sel.uids.length && sel.uids[si] < uid) si++;
+    const m = mi < msgs.length && msgs[mi].uid === uid ? msgs[mi] : undefined;
+    const buf = reader && m ? await reader.get(i) : undefined;
     // Gone (expunged elsewhere, or the file vanished): RFC 2180 4.1.1 lets us skip it.
     if (!m || (content && !buf)) continue;
-    const r = renderOne(sel, m, sel.seqOf(uid), plan, buf);
+    const seq = si < sel.uids.length && sel.uids[si] === uid ? si + 1 : 0;
+    const r = renderOne(sel, m, seq, plan, buf);
     if (typeof r === 'string') {
-      // Literal-free lines (FLAGS, UID, sizes) are batched: one Buffer per ~64 KiB, not per message.
-      lines.push(r);
-      linesLen += r.length;
-      if (linesLen < 65536) continue;
+      // Literal-free lines (FLAGS, UID, sizes) are batched into ~64 KiB strings.
+      lines += r;
+      if (lines.length < 65536) continue;
+      s.sendRaw(lines);
+      lines = '';
+    } else {
+      if (lines) s.sendRaw(lines);
+      lines = '';
+      for (const w of r) {
+        if (typeof w === 'string') s.sendRaw(w);
+        else s.push(w);
+      }
     }
-    flushLines();
-    if (typeof r !== 'string') for (const b of r) s.push(b);
     await s.maybeFlush();
     if (s.isClosed) return;
   }
-  flushLines();
+  if (lines) s.sendRaw(lines);
 }

@@ -5,7 +5,7 @@
  * response may be sent (RFC 3501 5.2, 7.4.1; RFC 2180 4.1).
  */
 import { formatDateTime } from '../../proto/imap/args.js';
-import type { MailboxView, MessageMeta } from '../../store/store.js';
+import type { MailboxStatus, MailboxView, MessageMeta } from '../../store/store.js';
 import type { ImapSession } from './session.js';
 
 export class Selected {
@@ -23,12 +23,14 @@ export class Selected {
     readonly view: MailboxView,
     readonly folder: string,
     readonly readOnly: boolean,
+    /** The view's status if the caller has it already (it walks every message). */
+    st: MailboxStatus = view.status(),
   ) {
     const msgs = view.messages();
-    this.uids = msgs.map((m) => m.uid);
-    const recent = view.status().recent;
-    this.recentFrom =
-      recent > 0 && msgs.length >= recent ? msgs[msgs.length - recent].uid : view.status().uidNext;
+    this.uids = new Array<number>(msgs.length);
+    for (let i = 0; i < msgs.length; i++) this.uids[i] = msgs[i].uid;
+    const recent = st.recent;
+    this.recentFrom = recent > 0 && msgs.length >= recent ? msgs[msgs.length - recent].uid : st.uidNext;
   }
 
   get exists(): number {

@@ -13,6 +13,7 @@ import type { StoreEvent } from '../../store/store.js';
 import type { DaemonContext } from '../service.js';
 import { capabilities } from './capabilities.js';
 import { toTagged } from './errors.js';
+import { OutQueue } from './out.js';
 import type { Selected } from './selected.js';
 import type { CommandHandler, ImapState, Tagged } from './types.js';
 
@@ -20,6 +21,12 @@ import type { CommandHandler, ImapState, Tagged } from './types.js';
 const PREAUTH_MAX_LITERAL = 16 * 1024;
 const MAX_BAD_IN_A_ROW = 20;
 const OUT_FLUSH_AT = 256 * 1024;
+/**
+ * Bulk output keeps being produced while up to this much waits in the socket's own
+ * buffer, so reading and rendering the next batch overlaps the client draining the last;
+ * only beyond it does the session wait for 'drain'.
+ */
+const OUT_IN_FLIGHT = 1024 * 1024;
 
 export interface SessionHost {
   ctx: DaemonContext;
@@ -44,8 +51,7 @@ export class ImapSession {
   private framer: CommandFramer;
   private events: FrameEvent[] = [];
   private wake?: () => void;
-  private out: Buffer[] = [];
-  private outLen = 0;
+  private out = new OutQueue();
   private closed = false;
   private badInARow = 0;
   private unsubscribe?: () => void;
@@ -237,29 +243,38 @@ export class ImapSession {
 
   /** Queues an untagged or tagged line (binary string: one char per byte). */
   send(line: string): void {
-    this.push(Buffer.from(`${line}\r\n`, 'latin1'));
+    this.out.text(`${line}\r\n`);
+  }
+
+  /** Queues raw wire text that already ends in CRLF (batches of FETCH lines). */
+  sendRaw(text: string): void {
+    this.out.text(text);
   }
 
   push(b: Buffer): void {
-    this.out.push(b);
-    this.outLen += b.length;
+    this.out.bytes(b);
   }
 
   /** Writes what is queued when enough has piled up; waits for the socket to drain. */
   async maybeFlush(): Promise<void> {
-    if (this.outLen >= OUT_FLUSH_AT) await this.flush();
+    if (this.out.length >= OUT_FLUSH_AT) await this.flush();
   }
 
   async flush(): Promise<void> {
-    if (this.outLen === 0 || this.closed) {
-      this.out = [];
-      this.outLen = 0;
+    if (this.out.length === 0 || this.closed) {
+      this.out.clear();
       return;
     }
-    const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out, this.outLen);
-    this.out = [];
-    this.outLen = 0;
-    if (this.socket.write(data)) return;
+    const chunks = this.out.take();
+    const sock = this.socket;
+    if (chunks.length === 1) sock.write(chunks[0]);
+    else {
+      // One writev for the batch instead of a concatenating copy.
+      sock.cork();
+      for (const c of chunks) sock.write(c);
+      sock.uncork();
+    }
+    if (sock.writableLength <= OUT_IN_FLIGHT) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.socket.off('drain', done);

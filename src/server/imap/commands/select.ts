@@ -20,8 +20,8 @@ export async function selectMailbox(s: ImapSession, c: RawCommand, readOnly: boo
   s.selected = undefined;
   s.state = 'authenticated';
   const view = await s.ctx.store.open({ user: s.user!, folder }, { readOnly });
-  const sel = new Selected(view, folder, readOnly);
   const st = view.status();
+  const sel = new Selected(view, folder, readOnly, st);
   const msgs = view.messages();
   const keywords = new Set<string>();
   let firstUnseen = 0;
