@@ -9,7 +9,7 @@ import type { Directory } from '../../directory/directory.js';
 import type { Resolver } from '../../dns/resolver.js';
 import { dkimSignature, domainListed, fromDomain, loadDkimKey, readHeaderBlock } from './dkim.js';
 import type { Limiter } from './limiter.js';
-import { type Hop, routeFor } from './route.js';
+import { type Hop, type RouteCache, routeFor } from './route.js';
 import type { AttemptResult, MessageRow, Spool } from './spool.js';
 import { type SendOutcome, sendOnce } from './transport.js';
 
@@ -29,6 +29,8 @@ export interface AttemptDeps {
   directory: Pick<Directory, 'isLocalDomain'>;
   spool: Spool;
   limiter: Limiter;
+  /** Shared route cache; without it every attempt asks DNS. */
+  routes?: RouteCache;
   signal: AbortSignal;
   log?: (fields: Record<string, unknown>, msg: string) => void;
 }
@@ -102,7 +104,10 @@ async function deliverDomain(
   if (deps.signal.aborted) return all('deferred', 'daemon stopping');
   let route: Awaited<ReturnType<typeof routeFor>>;
   try {
-    route = await routeFor(domain, deps.resolver, { port: d.port, relayHost: d.relay_host });
+    const opts = { port: d.port, relayHost: d.relay_host };
+    route = await (deps.routes
+      ? deps.routes.get(domain, deps.resolver, opts)
+      : routeFor(domain, deps.resolver, opts));
   } catch (e) {
     return all('deferred', (e as Error).message);
   }

@@ -56,7 +56,7 @@ export async function sendNotice(
     const { id } = await deps.spool.enqueueWith({ sender: '', recipients: remote }, dsn, commit);
     return `queued as ${id}`;
   }
-  deps.spool.db.transaction(commit)();
+  await deps.spool.commit(commit);
   if (local.length > 0) return `stored for ${local.join(', ')}`;
   deps.log?.({ sender }, 'bounce dropped: the sender address does not exist here');
   return 'dropped (unknown local sender)';

@@ -81,3 +81,32 @@ export async function routeFor(
   }
   return { kind: 'hops', hops };
 }
+
+/**
+ * Routes per domain for a short while, with concurrent lookups for one domain shared: a
+ * burst of mail to one destination asks DNS once instead of three queries per message
+ * (which also overran the test DNS server). Lookup errors and unresolvable MX hosts are
+ * not cached; answers are kept 60 s whatever their TTL (Node's resolver does not report it).
+ */
+export class RouteCache {
+  private readonly entries = new Map<string, { at: number; route: Promise<Route> }>();
+
+  constructor(private readonly ttlMs = 60_000) {}
+
+  get(domain: string, resolver: Resolver, opts: { port: number; relayHost: string }): Promise<Route> {
+    const key = `${domain.toLowerCase()}|${opts.port}|${opts.relayHost}`;
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.route;
+    const route = routeFor(domain, resolver, opts);
+    this.entries.set(key, { at: now, route });
+    const forget = () => {
+      if (this.entries.get(key)?.route === route) this.entries.delete(key);
+    };
+    route.then((r) => r.kind === 'unresolved' && forget(), forget);
+    if (this.entries.size > 10_000) {
+      for (const [k, v] of this.entries) if (now - v.at >= this.ttlMs) this.entries.delete(k);
+    }
+    return route;
+  }
+}

@@ -5,6 +5,7 @@
  * deliveries get until the deadline to finish; the rest are cut off and stay queued
  * exactly as they were (due again at the next start).
  */
+import { setMaxListeners } from 'node:events';
 import type { Config } from '../../config/load.js';
 import { formatDuration } from '../../proto/units.js';
 import type { DaemonContext, Service } from '../service.js';
@@ -15,6 +16,7 @@ import { compact } from './compact.js';
 import { readHeaderBlock } from './dkim.js';
 import { buildDsn, type DsnRecipient } from './dsn.js';
 import { Limiter } from './limiter.js';
+import { RouteCache } from './route.js';
 import type { MessageRow, Spool } from './spool.js';
 
 export type RunnerContext = Pick<DaemonContext, 'config' | 'log' | 'resolver' | 'directory' | 'store'>;
@@ -38,6 +40,7 @@ export class QueueRunner implements Service {
   private readonly domainLoad = new Map<string, number>();
   private readonly abort = new AbortController();
   private readonly limiter: Limiter;
+  private readonly routes = new RouteCache();
   private timer?: NodeJS.Timeout;
   private stopping = false;
   private lastRecycle = Date.now();
@@ -50,6 +53,7 @@ export class QueueRunner implements Service {
     private readonly pollMs = 1000,
   ) {
     this.limiter = new Limiter(ctx.config.delivery.concurrency, ctx.config.delivery.concurrency_per_domain);
+    setMaxListeners(0, this.abort.signal); // one listener per delivery in flight
   }
 
   start(): this {
@@ -189,6 +193,7 @@ export class QueueRunner implements Service {
           directory: this.ctx.directory,
           spool: this.spool,
           limiter: this.limiter,
+          routes: this.routes,
           signal: this.abort.signal,
           log: (f, m) => this.ctx.log.info(f, `queue: ${m}`),
         })
@@ -250,7 +255,7 @@ export class QueueRunner implements Service {
         );
         this.ctx.log.info({ ...log, notice: how }, 'queue: delay warning sent');
       } else {
-        this.spool.db.transaction(commit)();
+        await this.spool.commit(commit);
       }
     } catch (e) {
       this.ctx.log.error(

@@ -38,6 +38,11 @@ export class Spool extends EventEmitter implements OutboundQueue {
   readonly segments: Segments;
   private readonly commits: GroupCommit;
 
+  /** Runs `work` (synchronous statements) in a transaction shared with other commits of this loop turn. */
+  commit(work: () => void): Promise<void> {
+    return this.commits.run(work);
+  }
+
   private readonly lock?: WriterLock;
 
   /** Whether this process holds the writer lock (may append to segments). */
