@@ -13,4 +13,16 @@ import { register as queue } from './queue.js';
 import { register as serve } from './serve.js';
 import { register as size } from './size.js';
 
-export const registry: Register[] = [domains, accounts, aliases, size, config, serve, init, audit, migrate, bench, queue];
+export const registry: Register[] = [
+  domains,
+  accounts,
+  aliases,
+  size,
+  config,
+  serve,
+  init,
+  audit,
+  migrate,
+  bench,
+  queue,
+];

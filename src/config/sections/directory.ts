@@ -27,8 +27,15 @@ export const ldapSection = z
     object_classes: z
       .array(z.string())
       .default(['inetOrgPerson'])
-      .describe('object classes of accounts mailctl creates (add the one that carries quota/disabled attributes)'),
-    retries: z.number().int().min(0).default(2).describe('retries after a connection failure before giving up'),
+      .describe(
+        'object classes of accounts mailctl creates (add the one that carries quota/disabled attributes)',
+      ),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .default(2)
+      .describe('retries after a connection failure before giving up'),
     starttls: z.boolean().default(false).describe('upgrade ldap:// with StartTLS'),
     ca: z.string().default('').describe('CA file to verify the LDAP server certificate'),
     timeout: z
