@@ -11,8 +11,8 @@
  * creation on this disk for minutes.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfigText } from '../../src/config/load.js';
@@ -29,6 +29,15 @@ const { values: args } = parseArgs({
     sessions: { type: 'string', default: '20,100' },
     size: { type: 'string', default: '10240' },
     'no-sender-auth': { type: 'boolean', default: false },
+    /**
+     * Extra mailctl rows, ";"-separated, each a ","-separated list of [smtp] settings, e.g.
+     * "workers=2;workers=2,verify_sender_auth=false". Each runs as "mailctl[<settings>]".
+     */
+    variants: { type: 'string', default: '' },
+    /** Comma-separated subset of mailctl,postfix,min-smtp-server,smtp-sink (profiling runs). */
+    targets: { type: 'string', default: 'mailctl,postfix,min-smtp-server,smtp-sink' },
+    /** Extra node flags for `mailctl serve`, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
+    'node-args': { type: 'string', default: '' },
   },
 });
 const rounds = Number(args.rounds);
@@ -55,6 +64,47 @@ function rssOf(pid: number): { rss: number; hwm: number } {
   const st = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Fields of /proc/PID/stat after the command name (field 3 of stat(5) is index 0). */
+function statOf(pid: number): string[] | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return f.slice(f.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process and its direct children (SMTP workers). */
+function treeOf(pid: number): number[] {
+  const kids = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((p) => statOf(p)?.[1] === String(pid));
+  return [pid, ...kids];
+}
+
+/** CPU time (user + system, all threads) the process and its children used so far, in ms. */
+function cpuMsOf(pid: number): number {
+  let ms = 0;
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks of 10 ms.
+  for (const p of treeOf(pid)) {
+    const st = statOf(p);
+    if (st) ms += (Number(st[11]) + Number(st[12])) * 10;
+  }
+  return ms;
+}
+
+/** Summed RSS of the process and its children. */
+function treeRss(pid: number): number {
+  let rss = 0;
+  for (const p of treeOf(pid)) {
+    try {
+      rss += rssOf(p).rss;
+    } catch {}
+  }
+  return rss;
 }
 
 async function waitUntil(pred: () => boolean): Promise<void> {
@@ -100,15 +150,23 @@ function smtpSource(port: number, sessions: number, rcpt: string): Promise<numbe
   });
 }
 
-async function setupMailctl(): Promise<{ port: number; pid: number; maildirNew: (rcpt: string) => string }> {
-  const certs = makeCerts(join(dir, 'mailctl', 'tls'));
-  const nsd = await startNsd(join(dir, 'mailctl', 'tls'), {
+/**
+ * One `mailctl serve` in its own directory. `smtpExtra` is added to its [smtp] section
+ * ("workers = 2", "verify_sender_auth = false" …) for the extra, labelled variants.
+ */
+async function setupMailctl(
+  sub: string,
+  smtpExtra: string[],
+): Promise<{ port: number; pid: number; maildirNew: (rcpt: string) => string }> {
+  const base = join(dir, sub);
+  const certs = makeCerts(join(base, 'tls'));
+  const nsd = await startNsd(join(base, 'tls'), {
     'x.test.': zone('x.test', '@ IN TXT "v=spf1 ip4:127.0.0.1 -all"\n_dmarc IN TXT "v=DMARC1; p=none"'),
   });
   peers.push(nsd.peer);
   const port = await freePort();
   const http = await freePort();
-  const file = join(dir, 'mailctl', 'mailctl.toml');
+  const file = join(base, 'mailctl.toml');
   const toml = `hostname = "mailctl-bench.local"
 data_dir = "data"
 [listen]
@@ -128,9 +186,10 @@ servers = ["${nsd.server}"]
 [smtp]
 greeting_delay = 0
 verify_sender_auth = ${!args['no-sender-auth']}
+${smtpExtra.join('\n')}
 [log]
 level = "warn"
-file = "${join(dir, 'mailctl', 'mailctl.log')}"
+file = "${join(base, 'mailctl.log')}"
 `;
   writeFileSync(file, toml);
   const config = parseConfigText(toml, file, { privileged: false });
@@ -141,15 +200,21 @@ file = "${join(dir, 'mailctl', 'mailctl.log')}"
   const serve = startPeer(
     'mailctl',
     process.execPath,
-    [join(root, 'bin', 'mailctl.js'), 'serve', '--config', file],
-    join(dir, 'mailctl', 'serve.log'),
+    [
+      ...(args['node-args'] ?? '').split(' ').filter(Boolean),
+      join(root, 'bin', 'mailctl.js'),
+      'serve',
+      '--config',
+      file,
+    ],
+    join(base, 'serve.log'),
   );
   peers.push(serve);
   await waitForPort(port, { peer: serve, timeoutMs: 30_000 });
   return {
     port,
     pid: serve.child.pid as number,
-    maildirNew: (r) => join(dir, 'mailctl', 'data', 'mail', 'y.test', r.split('@')[0], 'Maildir', 'new'),
+    maildirNew: (r) => join(base, 'data', 'mail', 'y.test', r.split('@')[0], 'Maildir', 'new'),
   };
 }
 
@@ -161,6 +226,8 @@ interface Target {
   /** Postfix stores after its 250: wait for the files. */
   waitStored: boolean;
   pid?: number;
+  /** Process whose CPU time is counted per message. */
+  cpuPid?: number;
 }
 
 async function main(): Promise<void> {
@@ -168,7 +235,23 @@ async function main(): Promise<void> {
     for (const p of peers) p.child.kill('SIGTERM');
     process.exit(130);
   });
-  const mailctl = await setupMailctl();
+  const mailctl = await setupMailctl('mailctl', []);
+  const variants = (args.variants ?? '').split(';').filter(Boolean);
+  const extra: Target[] = [];
+  for (const [i, v] of variants.entries()) {
+    const m = await setupMailctl(
+      `mailctl-v${i + 1}`,
+      v.split(',').map((kv) => kv.replace('=', ' = ')),
+    );
+    extra.push({
+      name: `mailctl[${v}]`,
+      port: m.port,
+      stored: (r) => countNew(m.maildirNew(r)),
+      waitStored: false,
+      pid: m.pid,
+      cpuPid: m.pid,
+    });
+  }
   const pfPort = await freePort();
   let postfix: ReturnType<typeof startPostfix>;
   try {
@@ -197,25 +280,34 @@ async function main(): Promise<void> {
   );
   peers.push(min);
   await waitForPort(minPort, { peer: min, timeoutMs: 30_000 });
-  const targets: Target[] = [
+  const wanted = new Set((args.targets ?? '').split(','));
+  const all: Target[] = [
     {
       name: 'mailctl',
       port: mailctl.port,
       stored: (r) => countNew(mailctl.maildirNew(r)),
       waitStored: false,
       pid: mailctl.pid,
+      cpuPid: mailctl.pid,
     },
+    ...extra,
     { name: 'postfix', port: pfPort, stored: (r) => countNew(postfix.maildirNew(r)), waitStored: true },
     {
       name: 'min-smtp-server',
       port: minPort,
       stored: () => countNew(join(minDir, 'new')),
       waitStored: false,
+      cpuPid: min.child.pid,
     },
     { name: 'smtp-sink', port: sinkPort, waitStored: false },
   ];
+  for (const t of extra) wanted.add(t.name);
+  const targets = all.filter((t) => wanted.has(t.name));
   const results: Record<string, Record<number, number[]>> = {};
-  const peakRss: Record<number, number> = {};
+  /** Peak summed RSS (process + workers) per target and concurrency. */
+  const peakRss: Record<string, Record<number, number>> = {};
+  /** CPU ms per stored message of the Node receivers (mailctl, minimal script), per round. */
+  const cpuPerMsg: Record<string, Record<number, number[]>> = {};
   console.error(
     `bench dir ${dir}; ${messages} × ${size} B per run, ${rounds} rounds, sessions ${sessionList.join(',')}`,
   );
@@ -228,9 +320,10 @@ async function main(): Promise<void> {
           let peak = 0;
           const sampler = t.pid
             ? setInterval(() => {
-                peak = Math.max(peak, rssOf(t.pid as number).rss);
+                peak = Math.max(peak, treeRss(t.pid as number));
               }, 100)
             : undefined;
+          const cpu0 = t.cpuPid ? cpuMsOf(t.cpuPid) : 0;
           const t0 = process.hrtime.bigint();
           const sourceSecs = await smtpSource(t.port, sessions, rcpt);
           if (t.waitStored && t.stored) await waitUntil(() => (t.stored?.(rcpt) ?? 0) - before >= messages);
@@ -240,9 +333,11 @@ async function main(): Promise<void> {
           if (stored < messages) console.error(`${t.name}: only ${stored} of ${messages} stored`);
           const rate = stored / secs;
           ((results[t.name] ??= {})[sessions] ??= []).push(rate);
-          if (t.pid) peakRss[sessions] = Math.max(peakRss[sessions] ?? 0, peak);
+          if (t.pid) (peakRss[t.name] ??= {})[sessions] = Math.max(peakRss[t.name]?.[sessions] ?? 0, peak);
+          const cpu = t.cpuPid ? (cpuMsOf(t.cpuPid) - cpu0) / stored : undefined;
+          if (cpu !== undefined) ((cpuPerMsg[t.name] ??= {})[sessions] ??= []).push(cpu);
           console.error(
-            `c=${sessions} round ${r + 1} ${t.name.padEnd(15)} ${rate.toFixed(0).padStart(6)} msg/s (${secs.toFixed(1)} s)${t.pid ? ` rss peak ${(peak / 1e6).toFixed(0)} MB` : ''}`,
+            `c=${sessions} round ${r + 1} ${t.name.padEnd(15)} ${rate.toFixed(0).padStart(6)} msg/s (${secs.toFixed(1)} s)${cpu !== undefined ? ` cpu ${cpu.toFixed(2)} ms/msg` : ''}${t.pid ? ` rss peak ${(peak / 1e6).toFixed(0)} MB` : ''} load ${loadavg()[0].toFixed(1)}`,
           );
         }
       }
@@ -251,16 +346,28 @@ async function main(): Promise<void> {
     const hwm = rssOf(mailctl.pid).hwm;
     postfix.stop();
     for (const p of peers.reverse()) await p.stop();
-    const out = { messages, size, rounds, sessions: sessionList, results, peakRss, mailctlVmHWM: hwm, dir };
+    const out = {
+      messages,
+      size,
+      rounds,
+      sessions: sessionList,
+      results,
+      cpuPerMsg,
+      peakRss,
+      mailctlVmHWM: hwm,
+      dir,
+    };
     console.log(JSON.stringify(out, null, 2));
     for (const s of sessionList) {
-      const m = median(results.mailctl?.[s] ?? [0]);
-      const p = median(results.postfix?.[s] ?? [1]);
-      const k = median(results['smtp-sink']?.[s] ?? [0]);
-      const z = median(results['min-smtp-server']?.[s] ?? [0]);
-      console.error(
-        `c=${s}: mailctl ${m.toFixed(0)}  postfix ${p.toFixed(0)}  min-smtp-server ${z.toFixed(0)}  smtp-sink ${k.toFixed(0)} msg/s  ratio ${(m / p).toFixed(2)}×  mailctl peak RSS ${((peakRss[s] ?? 0) / 1e6).toFixed(0)} MB`,
-      );
+      const p = median(results.postfix?.[s] ?? [Number.NaN]);
+      for (const name of Object.keys(results)) {
+        const rate = median(results[name]?.[s] ?? [0]);
+        const cpu = cpuPerMsg[name]?.[s];
+        const rss = peakRss[name]?.[s];
+        console.error(
+          `c=${s}: ${name.padEnd(40)} ${rate.toFixed(0).padStart(6)} msg/s  ${(rate / p).toFixed(2)}× postfix${cpu ? `  cpu ${median(cpu).toFixed(2)} ms/msg` : ''}${rss ? `  peak RSS ${(rss / 1e6).toFixed(0)} MB` : ''}`,
+        );
+      }
     }
     console.error(`data left in ${dir} (move it aside or delete it later)`);
   }

@@ -30,6 +30,13 @@ export interface DeliverOptions {
   ignoreQuota?: boolean;
   /** Upper bound for the body size in bytes; larger bodies fail with code 'too-large' and leave nothing behind. */
   maxSize?: number;
+  /**
+   * The caller does not need the UID (SMTP delivery): deliver() resolves once the message
+   * is durable (file and directory fsynced) and the UID is assigned shortly after, many
+   * deliveries per dovecot-uidlist lock; Delivered.uid is then 0. Readers see the message
+   * either way (an unnumbered file is numbered by the next refresh).
+   */
+  uidLater?: boolean;
 }
 
 export interface Delivered {

@@ -68,6 +68,21 @@ export class SqliteDirectory implements Directory {
     }
   }
 
+  /**
+   * Prepared statements, one per SQL text, kept for the life of the connection: preparing
+   * costs more than running these lookups (the SMTP RCPT path asks several per recipient).
+   * better-sqlite3 re-prepares a cached statement by itself after a schema change.
+   */
+  private stmts = new Map<string, Database.Statement>();
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
   /** Every statement goes through here so SQLite errors become clear ones. */
   private run<T>(fn: () => T): T {
     try {
@@ -94,14 +109,14 @@ export class SqliteDirectory implements Directory {
     const found = row ? { account: toAccount(row), hash: row.password_hash } : undefined;
     return checkLogin(found, password, async (hash) => {
       this.run(() =>
-        this.db.prepare('UPDATE accounts SET password_hash = ? WHERE address = ?').run(hash, row?.address),
+        this.stmt('UPDATE accounts SET password_hash = ? WHERE address = ?').run(hash, row?.address),
       );
     });
   }
 
   async isLocalDomain(domain: string): Promise<boolean> {
     const d = domain.toLowerCase();
-    return this.run(() => this.db.prepare('SELECT 1 FROM domains WHERE name = ?').get(d) !== undefined);
+    return this.run(() => this.stmt('SELECT 1 FROM domains WHERE name = ?').get(d) !== undefined);
   }
 
   async sendableAddresses(account: string): Promise<string[]> {
@@ -109,11 +124,9 @@ export class SqliteDirectory implements Directory {
     if (!a || !this.row(a.address)) return [];
     const rows = this.run(
       () =>
-        this.db
-          .prepare(
-            "SELECT DISTINCT address FROM alias_targets WHERE target = ? AND address NOT LIKE '@%' ORDER BY address",
-          )
-          .all(a.address) as { address: string }[],
+        this.stmt(
+          "SELECT DISTINCT address FROM alias_targets WHERE target = ? AND address NOT LIKE '@%' ORDER BY address",
+        ).all(a.address) as { address: string }[],
     );
     return [a.address, ...rows.map((r) => r.address)];
   }
@@ -121,7 +134,7 @@ export class SqliteDirectory implements Directory {
   async listDomains(): Promise<Domain[]> {
     return this.run(() =>
       (
-        this.db.prepare('SELECT name, created_at FROM domains ORDER BY name').all() as {
+        this.stmt('SELECT name, created_at FROM domains ORDER BY name').all() as {
           name: string;
           created_at: string;
         }[]
@@ -134,9 +147,9 @@ export class SqliteDirectory implements Directory {
     if (await this.isLocalDomain(d)) {
       throw new MailctlError('exists', `domain ${d} already exists`, { hint: 'see `mailctl domains list`' });
     }
-    this.run(() => this.db.prepare('INSERT INTO domains (name) VALUES (?)').run(d));
+    this.run(() => this.stmt('INSERT INTO domains (name) VALUES (?)').run(d));
     const row = this.run(
-      () => this.db.prepare('SELECT created_at FROM domains WHERE name = ?').get(d) as { created_at: string },
+      () => this.stmt('SELECT created_at FROM domains WHERE name = ?').get(d) as { created_at: string },
     );
     return { name: d, createdAt: row.created_at };
   }
@@ -145,11 +158,11 @@ export class SqliteDirectory implements Directory {
     const d = checkDomain(name);
     await this.requireDomain(d);
     const n = this.run(
-      () => this.db.prepare('SELECT COUNT(*) AS n FROM accounts WHERE domain = ?').get(d) as { n: number },
+      () => this.stmt('SELECT COUNT(*) AS n FROM accounts WHERE domain = ?').get(d) as { n: number },
     ).n;
     const m = this.run(
       () =>
-        this.db.prepare('SELECT COUNT(DISTINCT address) AS n FROM alias_targets WHERE domain = ?').get(d) as {
+        this.stmt('SELECT COUNT(DISTINCT address) AS n FROM alias_targets WHERE domain = ?').get(d) as {
           n: number;
         },
     ).n;
@@ -158,7 +171,7 @@ export class SqliteDirectory implements Directory {
         hint: `remove them first (\`mailctl accounts list ${d}\`, \`mailctl aliases list ${d}\`)`,
       });
     }
-    this.run(() => this.db.prepare('DELETE FROM domains WHERE name = ?').run(d));
+    this.run(() => this.stmt('DELETE FROM domains WHERE name = ?').run(d));
   }
 
   private async requireDomain(d: string): Promise<void> {
@@ -172,18 +185,15 @@ export class SqliteDirectory implements Directory {
   async listAccounts(domain?: string): Promise<Account[]> {
     const rows = this.run(() =>
       domain === undefined
-        ? this.db.prepare('SELECT * FROM accounts ORDER BY domain, address').all()
-        : this.db
-            .prepare('SELECT * FROM accounts WHERE domain = ? ORDER BY address')
-            .all(checkDomain(domain)),
+        ? this.stmt('SELECT * FROM accounts ORDER BY domain, address').all()
+        : this.stmt('SELECT * FROM accounts WHERE domain = ? ORDER BY address').all(checkDomain(domain)),
     ) as AccountRow[];
     return rows.map(toAccount);
   }
 
   private row(address: string): AccountRow | undefined {
     return this.run(
-      () =>
-        this.db.prepare('SELECT * FROM accounts WHERE address = ?').get(address) as AccountRow | undefined,
+      () => this.stmt('SELECT * FROM accounts WHERE address = ?').get(address) as AccountRow | undefined,
     );
   }
 
@@ -217,11 +227,9 @@ export class SqliteDirectory implements Directory {
     }
     const hash = await this.newHash(n);
     this.run(() =>
-      this.db
-        .prepare(
-          'INSERT INTO accounts (address, domain, display_name, quota, password_hash) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(a.address, a.domain, n.displayName ?? '', n.quota ?? 0, hash),
+      this.stmt(
+        'INSERT INTO accounts (address, domain, display_name, quota, password_hash) VALUES (?, ?, ?, ?, ?)',
+      ).run(a.address, a.domain, n.displayName ?? '', n.quota ?? 0, hash),
     );
     return toAccount(this.must(a.address));
   }
@@ -238,43 +246,37 @@ export class SqliteDirectory implements Directory {
   async setPasswordHash(address: string, hash: string): Promise<void> {
     const r = this.must(address);
     const h = await importHash(hash);
-    this.run(() =>
-      this.db.prepare('UPDATE accounts SET password_hash = ? WHERE address = ?').run(h, r.address),
-    );
+    this.run(() => this.stmt('UPDATE accounts SET password_hash = ? WHERE address = ?').run(h, r.address));
   }
 
   async setPassword(address: string, password: string): Promise<void> {
     const r = this.must(address);
     checkPassword(password, this.opts.minPasswordLength);
     const h = await hashPassword(password);
-    this.run(() =>
-      this.db.prepare('UPDATE accounts SET password_hash = ? WHERE address = ?').run(h, r.address),
-    );
+    this.run(() => this.stmt('UPDATE accounts SET password_hash = ? WHERE address = ?').run(h, r.address));
   }
 
   async setDisabled(address: string, disabled: boolean): Promise<void> {
     const r = this.must(address);
     this.run(() =>
-      this.db.prepare('UPDATE accounts SET disabled = ? WHERE address = ?').run(disabled ? 1 : 0, r.address),
+      this.stmt('UPDATE accounts SET disabled = ? WHERE address = ?').run(disabled ? 1 : 0, r.address),
     );
   }
 
   async setQuota(address: string, quota: number): Promise<void> {
     const r = this.must(address);
-    this.run(() => this.db.prepare('UPDATE accounts SET quota = ? WHERE address = ?').run(quota, r.address));
+    this.run(() => this.stmt('UPDATE accounts SET quota = ? WHERE address = ?').run(quota, r.address));
   }
 
   async removeAccount(address: string): Promise<void> {
     const r = this.must(address);
-    this.run(() => this.db.prepare('DELETE FROM accounts WHERE address = ?').run(r.address));
+    this.run(() => this.stmt('DELETE FROM accounts WHERE address = ?').run(r.address));
   }
 
   private alias(address: string): Alias | undefined {
     const rows = this.run(
       () =>
-        this.db
-          .prepare('SELECT target FROM alias_targets WHERE address = ? ORDER BY position')
-          .all(address) as {
+        this.stmt('SELECT target FROM alias_targets WHERE address = ? ORDER BY position').all(address) as {
           target: string;
         }[],
     );
@@ -284,12 +286,10 @@ export class SqliteDirectory implements Directory {
   async listAliases(domain?: string): Promise<Alias[]> {
     const rows = this.run(() =>
       domain === undefined
-        ? this.db
-            .prepare('SELECT address, target FROM alias_targets ORDER BY domain, address, position')
-            .all()
-        : this.db
-            .prepare('SELECT address, target FROM alias_targets WHERE domain = ? ORDER BY address, position')
-            .all(checkDomain(domain)),
+        ? this.stmt('SELECT address, target FROM alias_targets ORDER BY domain, address, position').all()
+        : this.stmt(
+            'SELECT address, target FROM alias_targets WHERE domain = ? ORDER BY address, position',
+          ).all(checkDomain(domain)),
     ) as { address: string; target: string }[];
     const out = new Map<string, string[]>();
     for (const r of rows) out.set(r.address, [...(out.get(r.address) ?? []), r.target]);
@@ -305,7 +305,7 @@ export class SqliteDirectory implements Directory {
     this.run(() =>
       this.db.transaction(() => {
         const existing = this.alias(k.address)?.targets ?? [];
-        const ins = this.db.prepare(
+        const ins = this.stmt(
           'INSERT OR IGNORE INTO alias_targets (address, domain, target, position) VALUES (?, ?, ?, ?)',
         );
         for (const [i, t] of k.targets.entries()) ins.run(k.address, k.domain, t, existing.length + i);
@@ -319,14 +319,12 @@ export class SqliteDirectory implements Directory {
     const existing = this.alias(k.address);
     if (!existing) throw noSuchAlias(k.address);
     if (target === undefined) {
-      this.run(() => this.db.prepare('DELETE FROM alias_targets WHERE address = ?').run(k.address));
+      this.run(() => this.stmt('DELETE FROM alias_targets WHERE address = ?').run(k.address));
       return;
     }
     const t = checkAddress(target).address;
     if (!existing.targets.includes(t)) throw notATarget(k.address, t, existing.targets);
-    this.run(() =>
-      this.db.prepare('DELETE FROM alias_targets WHERE address = ? AND target = ?').run(k.address, t),
-    );
+    this.run(() => this.stmt('DELETE FROM alias_targets WHERE address = ? AND target = ?').run(k.address, t));
   }
 
   async close(): Promise<void> {

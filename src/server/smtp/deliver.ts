@@ -82,6 +82,8 @@ export async function deliverMessage(ctx: PolicyContext, opts: { junk: boolean }
       source,
       prepend,
       maxSize: config.smtp.max_message_size,
+      // SMTP never reports the UID; numbering in batches saves a lock per message.
+      uidLater: true,
     });
     return d.id;
   });

@@ -11,7 +11,7 @@ import type { Delivered, DeliverOptions, MailboxRef } from '../store.js';
 import type { Entry } from './entry.js';
 import { canonicalFlag, formatName, newBaseName, SYSTEM_FLAG_LETTERS, sortLetters } from './filename.js';
 import type { FolderState } from './folder.js';
-import { numberFile, numberFiles } from './numbering.js';
+import { numberFile, numberFiles, numberLater } from './numbering.js';
 import { fsyncDir, writeBody } from './write.js';
 
 export interface DeliverHost {
@@ -90,7 +90,9 @@ export async function deliverInto(
   const dirs = [...new Set(placed.map((p) => join(p.t.state.dir, p.sub)))];
   const [, uids] = await Promise.all([
     host.opts.fsync ? Promise.all(dirs.map(fsyncDir)) : undefined,
-    Promise.all(placed.map((p) => numberFile(p.t.state, p.file))),
+    opts.uidLater
+      ? placed.map((p) => (numberLater(p.t.state, p.file), 0))
+      : Promise.all(placed.map((p) => numberFile(p.t.state, p.file))),
     Promise.all(
       users.map((u) => {
         const n = placed.filter((p) => p.t.ref.user === u).length;

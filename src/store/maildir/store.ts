@@ -26,6 +26,7 @@ import { FolderState } from './folder.js';
 import * as tree from './folders.js';
 import { lockMailbox } from './mailbox-lock.js';
 import { checkFolderName, folderPath, isInbox, userParts } from './names.js';
+import { flushLater } from './numbering.js';
 import { QuotaFile } from './quota.js';
 import { MaildirView } from './view.js';
 
@@ -276,8 +277,9 @@ export class MaildirStore implements Store {
     return lockMailbox(state.dir, opts.staleMs);
   }
 
-  /** Writes pending caches (modseq) now; for shutdown and tests. */
+  /** Writes pending caches (background UIDs, modseq) now; for shutdown and tests. */
   async flush(): Promise<void> {
+    await flushLater();
     await Promise.all([...this.states.values()].map((s) => s.modseqs.flush().catch(() => undefined)));
   }
 }

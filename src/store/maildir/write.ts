@@ -3,7 +3,7 @@
  * is the file size), the size limit enforced while streaming, fsync before returning.
  * On any failure the tmp file is removed: nothing is left behind.
  */
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { MailctlError } from '../../errors.js';
 
@@ -42,14 +42,45 @@ export class CrlfNormalizer {
 }
 const CRLF_CR = Buffer.from([CR]);
 
+/** Bodies up to this size are written with one synchronous writev (page cache only). */
+const SYNC_WRITE_LIMIT = 256 * 1024;
+
+const openFd = (path: string, flags: string, mode: number) =>
+  new Promise<number>((res, rej) => fs.open(path, flags, mode, (e, fd) => (e ? rej(e) : res(fd))));
+const fsyncFd = (fd: number) => new Promise<void>((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
+const writevFd = (fd: number, bufs: Buffer[]) =>
+  new Promise<number>((res, rej) => fs.writev(fd, bufs, (e, n) => (e ? rej(e) : res(n))));
+
+/** Writes all of `bufs`, continuing after short writes. */
+async function writeAll(fd: number, bufs: Buffer[], sync: boolean): Promise<void> {
+  let rest = bufs;
+  while (rest.length > 0) {
+    let n = sync ? fs.writevSync(fd, rest) : await writevFd(fd, rest);
+    const left: Buffer[] = [];
+    for (const b of rest) {
+      if (n >= b.length) n -= b.length;
+      else {
+        left.push(n > 0 ? b.subarray(n) : b);
+        n = 0;
+      }
+    }
+    rest = left;
+  }
+}
+
+/**
+ * Per message: the create and the fsync run in the thread pool (both can block in the
+ * kernel for milliseconds under load); the write of a small body into the page cache and
+ * the close are synchronous — each thread-pool round trip costs more than they do.
+ */
 export async function writeBody(
   path: string,
   body: Readable,
   opts: { prepend?: string; maxSize?: number; fsync: boolean; where: string; onMissingDir?: () => Error },
 ): Promise<Written> {
-  let fh: fsp.FileHandle;
+  let fd: number;
   try {
-    fh = await fsp.open(path, 'wx', 0o600);
+    fd = await openFd(path, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' && opts.onMissingDir) throw opts.onMissingDir();
     throw e;
@@ -59,12 +90,12 @@ export async function writeBody(
   let tooLarge = false;
   let pending: Buffer[] = [];
   let pendingLen = 0;
-  const flush = async () => {
+  const flush = async (sync: boolean) => {
     if (pendingLen === 0) return;
-    const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingLen);
+    const bufs = pending;
     pending = [];
     pendingLen = 0;
-    await fh.write(buf);
+    await writeAll(fd, bufs, sync);
   };
   const add = async (b: Buffer) => {
     size += b.length;
@@ -76,7 +107,7 @@ export async function writeBody(
     }
     pending.push(b);
     pendingLen += b.length;
-    if (pendingLen >= 256 * 1024) await flush();
+    if (pendingLen >= SYNC_WRITE_LIMIT) await flush(false);
   };
   try {
     if (opts.prepend) await add(norm.push(Buffer.from(opts.prepend)));
@@ -89,12 +120,17 @@ export async function writeBody(
         where: opts.where,
       });
     }
-    await flush();
-    if (opts.fsync) await fh.sync();
-    await fh.close();
+    await flush(true);
+    if (opts.fsync) await fsyncFd(fd);
+    fs.closeSync(fd);
+    fd = -1;
     return { size };
   } catch (e) {
-    await fh.close().catch(() => undefined);
+    if (fd >= 0) {
+      try {
+        fs.closeSync(fd);
+      } catch {}
+    }
     await fsp.unlink(path).catch(() => undefined);
     throw e;
   }
