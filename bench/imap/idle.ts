@@ -70,7 +70,8 @@ export async function idleBench(
   w.write(`d APPEND INBOX {${msg.length}+}\r\n${msg}\r\n`);
   await Promise.all(woken);
   const wakeMs = performance.now() - t1;
+  const peak = rssKiB(pid, 'VmHWM');
   for (const s of socks) s.destroy();
   w.destroy();
-  return { sessions: socks.length, before, after, setupMs, wakeMs };
+  return { sessions: socks.length, before, after, peak, setupMs, wakeMs, concurrency: CONCURRENCY };
 }

@@ -103,8 +103,10 @@ export interface MailboxView {
    * synchronously (a small file from the page cache costs ~20 µs this way against ~150 µs
    * for readFile's four thread-pool round trips). IMAP calls it in batches between
    * event-loop turns; undefined when the message is gone. Added by the IMAP server.
+   * `scratch`: the store may return a view into it (valid only until the next call with
+   * the same scratch) instead of a new Buffer per message.
    */
-  readAllSync?(uid: number): Buffer | undefined;
+  readAllSync?(uid: number, scratch?: Buffer): Buffer | undefined;
   setFlags(uids: readonly number[], op: FlagOp, flags: readonly string[]): Promise<MessageMeta[]>;
   /** Removes the given messages (EXPUNGE / POP3 DELE at QUIT); returns the UIDs removed. */
   expunge(uids: readonly number[]): Promise<number[]>;

@@ -9,7 +9,7 @@ import { envelope } from '../../proto/imap/envelope.js';
 import { type FetchAtt, needsContent } from '../../proto/imap/fetch-atts.js';
 import { type MimePart, parseMime } from '../../proto/imap/mime.js';
 import type { MessageMeta } from '../../store/store.js';
-import { MessageReader } from './reader.js';
+import { MessageReader, SCRATCH_SIZE, turn } from './reader.js';
 import type { Selected } from './selected.js';
 import type { ImapSession } from './session.js';
 
@@ -207,14 +207,22 @@ export async function runFetch(
   let mi = 0;
   let si = 0;
   let lines = '';
-  const reader = content ? new MessageReader(sel.view, uids) : undefined;
+  // Message bytes are read into one scratch buffer and copied into the output queue.
+  const reader = content ? new MessageReader(sel.view, uids, Buffer.allocUnsafe(SCRATCH_SIZE)) : undefined;
   for (let i = 0; i < uids.length; i++) {
     const uid = uids[i];
     if (i > 0 && uid < uids[i - 1]) mi = si = 0; // not ascending after all: restart the walk
     while (mi < msgs.length && msgs[mi].uid < uid) mi++;
     while (si < sel.uids.length && sel.uids[si] < uid) si++;
     const m = mi < msgs.length && msgs[mi].uid === uid ? msgs[mi] : undefined;
-    const buf = reader && m ? await reader.get(i) : undefined;
+    let buf: Buffer | undefined;
+    if (reader && m) {
+      if (!reader.sync) buf = await reader.get(i);
+      else {
+        if (reader.dueForTurn()) await turn();
+        buf = reader.getSync(i);
+      }
+    }
     // Gone (expunged elsewhere, or the file vanished): RFC 2180 4.1.1 lets us skip it.
     if (!m || (content && !buf)) continue;
     const seq = si < sel.uids.length && sel.uids[si] === uid ? si + 1 : 0;
@@ -230,7 +238,7 @@ export async function runFetch(
       lines = '';
       for (const w of r) {
         if (typeof w === 'string') s.sendRaw(w);
-        else s.push(w);
+        else s.push(w, true); // may point into the reader's scratch: copy now
       }
     }
     await s.maybeFlush();

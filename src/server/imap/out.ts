@@ -29,8 +29,9 @@ export class OutQueue {
     this.total += s.length;
   }
 
-  bytes(b: Buffer): void {
-    if (b.length >= BY_REFERENCE) {
+  /** Appends bytes; big ones are kept by reference unless `transient` (a reused buffer). */
+  bytes(b: Buffer, transient = false): void {
+    if (b.length >= BY_REFERENCE && !transient) {
       this.close();
       this.done.push(b);
       this.total += b.length;

@@ -251,8 +251,9 @@ export class ImapSession {
     this.out.text(text);
   }
 
-  push(b: Buffer): void {
-    this.out.bytes(b);
+  /** Queues bytes; `transient` when b will be overwritten after this call (it is copied). */
+  push(b: Buffer, transient = false): void {
+    this.out.bytes(b, transient);
   }
 
   /** Writes what is queued when enough has piled up; waits for the socket to drain. */

@@ -4,7 +4,7 @@
  * looks the base name up in the directory. Files without CRLF line ends (dropped in by
  * other MDAs) are normalised on the way out, so bytes match RFC822.SIZE.
  */
-import { type promises as fsp, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, type promises as fsp, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailctlError } from '../../errors.js';
@@ -79,8 +79,17 @@ export async function readWhole(opener: () => Promise<OpenMessage>): Promise<Buf
   }
 }
 
-/** readWhole without the thread pool (IMAP bulk reads); undefined when the message is gone. */
-export function readWholeSync(dir: string, e: Entry): Buffer | undefined {
+/**
+ * readWhole without the thread pool (IMAP bulk reads); undefined when the message is gone.
+ * With `scratch`, a CRLF file whose size the name tells (S=) and that fits is read into
+ * it (no fstat, no allocation per message; the result is valid until the next call).
+ */
+export function readWholeSync(dir: string, e: Entry, scratch?: Buffer): Buffer | undefined {
+  if (scratch && e.crlf && e.size < scratch.length) {
+    const n = readIntoSync(e.path, scratch);
+    // A file that is not the size its name says is read the ordinary way below.
+    if (n === e.size) return scratch.subarray(0, n);
+  }
   let buf: Buffer | undefined;
   try {
     buf = readFileSync(e.path);
@@ -90,6 +99,23 @@ export function readWholeSync(dir: string, e: Entry): Buffer | undefined {
   }
   if (buf === undefined) return undefined;
   return e.crlf ? buf : new CrlfNormalizer().push(buf);
+}
+
+/** Bytes read into `buf` from the start of the file (one read: the file is smaller than buf); -1 if it cannot be opened. */
+function readIntoSync(path: string, buf: Buffer): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return -1;
+  }
+  try {
+    return readSync(fd, buf, 0, buf.length, 0);
+  } catch {
+    return -1;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function findMovedSync(dir: string, e: Entry): Buffer | undefined {

@@ -162,9 +162,9 @@ export class MaildirView implements MailboxView {
     return readWhole(() => this.open(uid));
   }
 
-  readAllSync(uid: number): Buffer | undefined {
+  readAllSync(uid: number, scratch?: Buffer): Buffer | undefined {
     const e = this.state.byUid.get(uid) ?? this.snapshot.find((x) => x.uid === uid);
-    return e ? readWholeSync(this.state.dir, e) : undefined;
+    return e ? readWholeSync(this.state.dir, e, scratch) : undefined;
   }
 
   private open(uid: number) {
