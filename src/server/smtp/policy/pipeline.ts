@@ -15,17 +15,59 @@ export const DEFAULT_CHECK_TIMEOUT = 10_000;
 
 class CheckTimeout extends Error {}
 
-async function runOne(check: Check, ctx: PolicyContext): Promise<Verdict> {
+interface Watch {
+  deadline: number;
+  fail: (e: Error) => void;
+}
+
+/**
+ * Deadlines of the checks in flight, enforced by one coarse watchdog timer (every 50 ms)
+ * instead of a timer per check: arming and clearing a timer cost more than most checks,
+ * and limits are seconds long. The timer runs only while a check is in flight.
+ */
+const inflight = new Set<Watch>();
+let watchdog: NodeJS.Timeout | undefined;
+const WATCH_MS = 50;
+
+function watch(w: Watch): void {
+  inflight.add(w);
+  if (watchdog) return;
+  watchdog = setInterval(() => {
+    const now = Date.now();
+    for (const x of inflight) {
+      if (now < x.deadline) continue;
+      inflight.delete(x);
+      x.fail(new CheckTimeout());
+    }
+    if (inflight.size === 0) {
+      clearInterval(watchdog);
+      watchdog = undefined;
+    }
+  }, WATCH_MS);
+}
+
+/** A synchronous check has finished already; an asynchronous one races its deadline. */
+function runOne(check: Check, ctx: PolicyContext): Verdict | Promise<Verdict> {
+  const r = check.run(ctx);
+  if (!(r instanceof Promise)) return r;
   const ms = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new CheckTimeout(`${check.name} took longer than ${ms} ms`)), ms);
+  return new Promise<Verdict>((resolve, reject) => {
+    const w: Watch = {
+      deadline: Date.now() + ms,
+      fail: (e) => reject(Object.assign(e, { message: `${check.name} took longer than ${ms} ms` })),
+    };
+    watch(w);
+    r.then(
+      (v) => {
+        inflight.delete(w);
+        resolve(v);
+      },
+      (e: unknown) => {
+        inflight.delete(w);
+        reject(e);
+      },
+    );
   });
-  try {
-    return await Promise.race([Promise.resolve().then(() => check.run(ctx)), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export class Pipeline {

@@ -7,6 +7,7 @@ import { authenticate } from 'mailauth';
 import type { Resolver } from '../../../../dns/resolver.js';
 import { Replies } from '../../../../proto/smtp-reply.js';
 import { mailauthResolver } from '../../mailauth-dns.js';
+import { installMailauthPatch } from '../../mailauth-patch.js';
 import type { Check } from '../check.js';
 import { junk, pass, reject, type Verdict } from '../verdict.js';
 
@@ -20,6 +21,8 @@ function dnsFor(r: Resolver) {
   }
   return a;
 }
+
+installMailauthPatch();
 
 export const check: Check = {
   name: 'sender-auth',
