@@ -51,7 +51,7 @@ before(async () => {
     '550 5.1.1 no such user here',
   ]);
   td = await startTestDaemon({
-    only: ['queue'],
+    only: ['queue', 'http'],
     extraToml: `[dns]\nservers = ["${nsd.server}"]\ntimeout = 2000\n[delivery]\nport = ${port}\nretry_base = "1h"\nretry_max = "4h"\ndelay_warning = "0"\nconnect_timeout = "5s"\n[dkim]\nselector = "sel"\nkey = "${dkim.keyFile}"\n`,
   });
   spool = td.daemon.ctx.queue as Spool;
@@ -92,6 +92,13 @@ test('delivers to the MX from DNS with a DKIM signature opendkim-testmsg accepts
   assert.equal(dumps[0].from, 'alice@example.test');
   assert.match(dumps[0].message, /^DKIM-Signature: .*d=example\.test/m);
   assert.match(dumps[0].message, /s=sel;/);
+  const metrics = await (await fetch(`http://127.0.0.1:${td.port('http')}/metrics`)).text();
+  const delivered = /^mailctl_queue_recipient_attempts_total\{status="delivered"\} (\d+)/m.exec(metrics);
+  assert.ok(
+    delivered && Number(delivered[1]) >= 2,
+    `queue attempts missing from /metrics:\n${metrics.slice(0, 2000)}`,
+  );
+  assert.match(metrics, /^mailctl_queue_enqueued_total [1-9]/m);
   const eml = join(tmp.path, 'signed.eml');
   writeFileSync(eml, dumps[0].message.replace(/\r?\n/g, '\r\n'));
   const v = await opendkimVerify(tmp.path, eml, { 'example.test.': zones['example.test.'] });

@@ -29,6 +29,12 @@ export function createMetrics(events: EventEmitter): Metrics {
   ]);
   const authFailures = c('mailctl_auth_failures_total', 'failed authentications', ['listener']);
   const errors = c('mailctl_smtp_internal_errors_total', 'SMTP hook failures answered with 451', ['hook']);
+  const queued = c('mailctl_queue_enqueued_total', 'messages written to the outbound queue', []);
+  const attempts = c(
+    'mailctl_queue_recipient_attempts_total',
+    'outbound delivery attempts per recipient by result',
+    ['status'],
+  );
 
   const handlers: [string, (e: Record<string, unknown>) => void][] = [
     ['connection', (e) => connections.inc({ listener: String(e.listener) })],
@@ -49,6 +55,8 @@ export function createMetrics(events: EventEmitter): Metrics {
     ['policy-error', (e) => policyErrors.inc({ check: String(e.check) })],
     ['auth-failure', (e) => authFailures.inc({ listener: String(e.listener) })],
     ['smtp-error', (e) => errors.inc({ hook: String(e.hook) })],
+    ['queue-enqueued', () => queued.inc()],
+    ['queue-attempt', (e) => attempts.inc({ status: String(e.status) })],
   ];
   for (const [name, fn] of handlers) events.on(name, fn);
   return {
