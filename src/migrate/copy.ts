@@ -13,6 +13,7 @@ import { toCrlf } from './hash.js';
 import type { Journal, JournalRow } from './journal.js';
 import { mapFolder } from './names.js';
 import { addToPool, flagString, planFolder, takeFromPool } from './plan.js';
+import { type Listed, layoutOf, listOrSkip, stillThere } from './skip.js';
 import type { Throttle } from './throttle.js';
 import type {
   AppendItem,
@@ -23,7 +24,6 @@ import type {
   SourceFolder,
   SourceMessage,
   Target,
-  TargetFolderState,
 } from './types.js';
 
 export interface FolderReport {
@@ -76,19 +76,7 @@ export interface CopyOptions {
 const PER_MESSAGE = new Set(['quota', 'too-large', 'invalid-input']);
 
 export async function copyUser(source: Source, target: Target, opts: CopyOptions): Promise<CopiedFolder[]> {
-  const specials = new Map<string, string>();
-  const targetFolders = await target.folders();
-  for (const f of targetFolders)
-    if (f.specialUse && !specials.has(f.specialUse)) specials.set(f.specialUse, f.name);
-  const existing = new Set(targetFolders.map((f) => f.name));
   const folders = (await source.folders()).sort((a, b) => a.path.length - b.path.length);
-  const done: CopiedFolder[] = [];
-  const mapped = new Map<SourceFolder, ReturnType<typeof mapFolder>>();
-  for (const f of folders)
-    mapped.set(
-      f,
-      mapFolder(f, { delimiter: target.delimiter, map: opts.folderMap, targetSpecial: specials }),
-    );
   // list everything first: totals for progress/ETA, and a plan before any write
   const listings = new Map<SourceFolder, Listed>();
   const progress: Progress = { messages: 0, bytes: 0, totalMessages: 0, totalBytes: 0 };
@@ -105,17 +93,20 @@ export async function copyUser(source: Source, target: Target, opts: CopyOptions
     for (const m of l.messages) progress.totalBytes += m.size;
   }
   opts.progress?.(progress);
-  const targetStates = new Map<string, Promise<TargetFolderState>>();
-  for (const f of folders) {
-    const name = mapped.get(f)!.name;
-    if (listings.get(f)?.unchanged && existing.has(name)) {
-      const p = target.state(name);
-      p.catch(() => undefined);
-      targetStates.set(name, p);
-    }
+  const layout = layoutOf(folders, opts, target);
+  const quiet = folders.every((f) => !f.selectable || listings.get(f)!.unchanged);
+  if (quiet && !opts.fullList && opts.journal.layout(opts.scope) === layout) {
+    const done = fromJournal(folders, listings, target, opts);
+    if (done) return done;
   }
+  const specials = new Map<string, string>();
+  const targetFolders = await target.folders();
+  for (const f of targetFolders)
+    if (f.specialUse && !specials.has(f.specialUse)) specials.set(f.specialUse, f.name);
+  const existing = new Set(targetFolders.map((f) => f.name));
+  const done: CopiedFolder[] = [];
   for (const f of folders) {
-    const m = mapped.get(f)!;
+    const m = mapFolder(f, { delimiter: target.delimiter, map: opts.folderMap, targetSpecial: specials });
     let listing = listings.get(f)!;
     const report = newReport(f, m, listing);
     const entry: CopiedFolder = { folder: f, targetName: m.name, listing, report };
@@ -130,14 +121,34 @@ export async function copyUser(source: Source, target: Target, opts: CopyOptions
     }
     if (!f.selectable) continue;
     if (listing.unchanged) {
-      const ts = await (targetStates.get(m.name) ?? target.state(m.name));
-      if (stillThere(ts, f, m.name, listing, report, opts)) continue;
-      // the target folder changed under us: list in full and copy what is missing
+      if (existing.has(m.name) && stillThere(f, m.name, listing, report, opts)) continue;
+      // the target folder is gone or remapped: list in full and copy what is missing
       listing = await source.list(f);
       entry.listing = listing;
       Object.assign(report, newReport(f, m, listing));
     }
     await copyFolder(source, target, f, m.name, listing, report, opts, progress);
+  }
+  if (done.every((d) => !d.report.errors.length)) opts.journal.setLayout(opts.scope, layout);
+  return done;
+}
+
+/** Every folder unchanged and the layout as last time: the report comes from the journal alone. */
+function fromJournal(
+  folders: readonly SourceFolder[],
+  listings: Map<SourceFolder, Listed>,
+  target: Target,
+  opts: CopyOptions,
+): CopiedFolder[] | undefined {
+  const done: CopiedFolder[] = [];
+  for (const f of folders) {
+    const listing = listings.get(f)!;
+    const m = mapFolder(f, { delimiter: target.delimiter, map: opts.folderMap, targetSpecial: new Map() });
+    const name = f.selectable ? opts.journal.folder(opts.scope, f.raw)?.target_folder : m.name;
+    if (name === undefined) return undefined;
+    const report = newReport(f, { ...m, name }, listing);
+    if (f.selectable && !stillThere(f, name, listing, report, opts)) return undefined;
+    done.push({ folder: f, targetName: name, listing, report });
   }
   return done;
 }
@@ -159,51 +170,6 @@ function newReport(f: SourceFolder, m: ReturnType<typeof mapFolder>, listing: Fo
     errors: [],
     problems: [...listing.problems],
   };
-}
-
-type Listed = FolderListing & { unchanged?: boolean };
-
-function sameState(a: FolderStatus, b: FolderStatus): boolean {
-  return (
-    a.validity === b.validity &&
-    a.uidNext === b.uidNext &&
-    a.messages === b.messages &&
-    a.highestModseq === b.highestModseq
-  );
-}
-
-/** The listing, or an empty "unchanged" one when STATUS equals the state of the last clean copy. */
-async function listOrSkip(
-  source: Source,
-  f: SourceFolder,
-  now: FolderStatus | undefined,
-  opts: CopyOptions,
-): Promise<Listed> {
-  const prev = f.selectable ? opts.journal.folder(opts.scope, f.raw) : undefined;
-  const last = prev?.src_state ? (JSON.parse(prev.src_state) as FolderStatus) : undefined;
-  if (!last || !now) return source.list(f);
-  if (now.highestModseq && sameState(now, last))
-    return { validity: now.validity, messages: [], problems: [], partial: true, state: now, unchanged: true };
-  return source.list(f, { since: last });
-}
-
-/** An unchanged folder whose target is still the one the journal knows: counted, not copied. */
-function stillThere(
-  state: TargetFolderState,
-  f: SourceFolder,
-  targetName: string,
-  listing: FolderListing,
-  report: FolderReport,
-  opts: CopyOptions,
-): boolean {
-  const jf = opts.journal.folder(opts.scope, f.raw);
-  if (!jf || jf.target_validity !== state.uidValidity || jf.target_folder !== targetName) return false;
-  const c = opts.journal.counts(opts.scope, f.raw, listing.validity);
-  report.sourceMessages = listing.state?.messages ?? c.messages;
-  report.sourceBytes = c.bytes;
-  report.goneFromSource = Math.max(0, c.messages - report.sourceMessages);
-  report.known = c.messages - report.goneFromSource;
-  return true;
 }
 
 async function copyFolder(

@@ -15,18 +15,23 @@ export class StoreTarget implements Target {
   readonly delimiter = '.';
   private views = new Map<string, MailboxView>();
 
+  private store!: Store;
+
+  /** `open` gives the store; called on first use (a no-change re-run never calls it). */
   constructor(
     readonly user: string,
-    private readonly store: Store,
+    private readonly open: () => Promise<Store>,
     private readonly maxSize?: number,
   ) {}
 
   async folders(): Promise<{ name: string; specialUse?: string }[]> {
+    this.store ??= await this.open();
     await this.store.ensureUser(this.user);
     return (await this.store.listFolders(this.user)).map((f) => ({ name: f.name, specialUse: f.specialUse }));
   }
 
   async ensureFolder(name: string, opts: { specialUse?: string; subscribed: boolean }): Promise<void> {
+    this.store ??= await this.open();
     const existing = await this.store.listFolders(this.user);
     const found = existing.find((f) => f.name === name);
     if (!found || !found.selectable) {
@@ -35,11 +40,18 @@ export class StoreTarget implements Target {
     if (opts.subscribed && !found?.subscribed) await this.store.subscribe(this.user, name, true);
   }
 
-  private async view(folder: string): Promise<MailboxView> {
-    let v = this.views.get(folder);
+  /**
+   * Read-only views for state and scans: a writable one would claim \\Recent, renaming every
+   * freshly migrated file from new/ to cur/ — work (and a change) nobody asked for.
+   * Flag changes take a writable view of their own.
+   */
+  private async view(folder: string, writable = false): Promise<MailboxView> {
+    this.store ??= await this.open();
+    const key = `${writable ? 'w' : 'r'}\0${folder}`;
+    let v = this.views.get(key);
     if (!v) {
-      v = await this.store.open({ user: this.user, folder });
-      this.views.set(folder, v);
+      v = await this.store.open({ user: this.user, folder }, { readOnly: !writable });
+      this.views.set(key, v);
     } else {
       await v.refresh();
     }
@@ -58,6 +70,7 @@ export class StoreTarget implements Target {
     flags: readonly string[],
     internalDate: Date,
   ): Promise<{ uid: number }> {
+    this.store ??= await this.open();
     const [d] = await this.store.deliver([{ user: this.user, folder }], Readable.from([body]), {
       source: 'migrate',
       flags,
@@ -90,8 +103,24 @@ export class StoreTarget implements Target {
   }
 
   async setFlags(folder: string, uid: number, flags: readonly string[]): Promise<void> {
-    const v = await this.view(folder);
+    const v = await this.view(folder, true);
     await v.setFlags([uid], 'set', flags);
+  }
+
+  /** One view refresh for all updates; messages that get the same flags share one call. */
+  async setFlagsMany(
+    folder: string,
+    updates: readonly { uid: number; flags: readonly string[] }[],
+  ): Promise<void> {
+    const v = await this.view(folder, true);
+    const groups = new Map<string, { uids: number[]; flags: readonly string[] }>();
+    for (const u of updates) {
+      const k = [...u.flags].sort().join(' ');
+      const g = groups.get(k);
+      if (g) g.uids.push(u.uid);
+      else groups.set(k, { uids: [u.uid], flags: u.flags });
+    }
+    for (const g of groups.values()) await v.setFlags(g.uids, 'set', g.flags);
   }
 
   async scan(
