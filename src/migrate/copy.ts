@@ -25,6 +25,7 @@ import type {
   SourceMessage,
   Target,
 } from './types.js';
+import { releaseBody } from './wire/pool.js';
 
 export interface FolderReport {
   source: string;
@@ -302,6 +303,8 @@ async function streamFolder(
         rows.push(rowOf(p, r.uid, p.item.body.length));
         report.copied++;
         report.copiedBytes += p.item.body.length;
+        // stored: the target holds no reference any more (a refused one is left to the GC)
+        releaseBody(p.item.body);
         return;
       }
       const e = r.error;
@@ -333,6 +336,7 @@ async function streamFolder(
       if (!m) continue;
       meta.delete(msg.key);
       const body = toCrlf(msg.body);
+      if (body !== msg.body) releaseBody(msg.body);
       const sha = createHash('sha256').update(body).digest('hex');
       progress.messages++;
       progress.bytes += m.size;

@@ -11,6 +11,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { parseResponse, type Response, WireSyntaxError } from './parse.js';
+import { allocBody } from './pool.js';
 
 export type Part = string | Buffer | { literal: Buffer };
 
@@ -134,7 +135,7 @@ export class WireConn {
       this.segs.push(text);
       const m = LITERAL_AT_END.exec(text);
       if (m) {
-        this.lit = Buffer.allocUnsafe(Number(m[1]));
+        this.lit = allocBody(Number(m[1]));
         this.litFill = 0;
         if (this.lit.length === 0) {
           this.lits.push(this.lit);
