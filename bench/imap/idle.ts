@@ -1,6 +1,12 @@
 /** N concurrent IDLE sessions against one mailctl process; RSS before/after, and a wake-up of all. */
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { rssKiB } from './run.js';
+
+/** A process's resident set (or its peak, VmHWM) in KiB, from /proc. */
+export function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
 
 function idleSession(port: number, user: string, pass: string): Promise<Socket> {
   return new Promise((resolve, reject) => {

@@ -3,9 +3,11 @@
  * `node --cpu-prof` runs of the server (bench/imap/serve.ts):
  *
  *   node --import tsx bench/imap/profile.ts --port P --op flags|bodies|login --times 20
+ *   node --import tsx bench/imap/profile.ts --port P --op wake --sessions 2000 --pid SERVER_PID
  */
 import { parseArgs } from 'node:util';
 import { BenchClient } from './client.js';
+import { idleBench } from './idle.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -14,9 +16,23 @@ const { values: a } = parseArgs({
     times: { type: 'string', default: '20' },
     user: { type: 'string', default: 'alice@example.test' },
     pass: { type: 'string', default: 'bench-password-1' },
+    sessions: { type: 'string', default: '2000' },
+    pid: { type: 'string' },
   },
 });
 const port = Number(a.port);
+if (a.op === 'wake') {
+  const r = await idleBench(
+    port,
+    Number(a.pid),
+    Number(a.sessions),
+    'idle@example.test',
+    a.pass!,
+    () => undefined,
+  );
+  process.stdout.write(`wake: ${r.sessions} sessions woken in ${r.wakeMs.toFixed(0)} ms\n`);
+  process.exit(0);
+}
 const ms: number[] = [];
 for (let i = 0; i < Number(a.times); i++) {
   const t0 = performance.now();

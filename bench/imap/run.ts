@@ -9,7 +9,7 @@
  * login+SELECT compares like with like. Prints a Markdown section for bench/RESULTS.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { argon2Backend } from '../../src/auth/argon2.js';
@@ -40,11 +40,6 @@ const PASS = 'bench-password-1';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = (m: string) => process.stderr.write(`${m}\n`);
-
-export function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
-}
 
 async function setup(dir: string) {
   const certs = makeCerts(join(dir, 'tls'));

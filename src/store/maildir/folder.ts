@@ -14,7 +14,7 @@ import { errnoCode } from '../../errors.js';
 import { Entry, type EntryOwner } from './entry.js';
 import { parseName } from './filename.js';
 import { KeywordTable } from './keywords.js';
-import { withDotLock } from './lock.js';
+import { withDotLock, withMutex } from './lock.js';
 import { ModseqCache } from './modseq.js';
 import { Uidlist } from './uidlist.js';
 
@@ -121,6 +121,31 @@ export class FolderState implements EntryOwner {
         if (st?.isFile() && st.mtimeMs < cutoff) await fsp.unlink(p).catch(() => undefined);
       }
     })();
+  }
+
+  private syncRunning?: Promise<unknown>;
+  private syncQueued?: Promise<void>;
+
+  /**
+   * A locked sync that starts after this call, shared by every caller asking while one
+   * is already running: the views of 10,000 IDLE sessions woken by one delivery cause
+   * two directory scans, not 10,000 one after another.
+   */
+  syncShared(): Promise<void> {
+    if (!this.syncRunning) {
+      const p: Promise<unknown> = withMutex(this.dir, () => this.sync()).finally(() => {
+        if (this.syncRunning === p) this.syncRunning = undefined;
+      });
+      this.syncRunning = p;
+      return p.then(() => undefined);
+    }
+    this.syncQueued ??= this.syncRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.syncQueued = undefined;
+        return this.syncShared();
+      });
+    return this.syncQueued;
   }
 
   /** Re-reads what changed on disk. Returns true when the state changed. */

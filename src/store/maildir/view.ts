@@ -110,10 +110,8 @@ export class MaildirView implements MailboxView {
   }
 
   async refresh(): Promise<ViewChanges> {
-    await withMutex(this.state.dir, async () => {
-      await this.state.sync();
-      await this.claimRecent();
-    });
+    await this.state.syncShared();
+    if (!this.readOnly) await withMutex(this.state.dir, () => this.claimRecent());
     const changes: ViewChanges = { added: [], expunged: [], flagsChanged: [] };
     if (this.state.version === this.seenVersion) return changes;
     const next = this.state.snapshot();
