@@ -1,11 +1,14 @@
 /**
  * SMTP receive benchmark: Postfix's smtp-source (10 KB messages, 20 and 100 sessions,
  * 20,000 messages) against (a) `mailctl serve` storing into Maildir, (b) a Postfix instance
- * delivering to Maildir, (c) smtp-sink as the ceiling — in the same run, interleaved
- * (a b c a b c …), reporting medians of accepted-and-stored messages per second, the
- * mailctl/Postfix ratio and mailctl's peak RSS.
+ * delivering to Maildir, (c) a minimal smtp-server script with fsync, (d) smtp-sink as the
+ * ceiling — in the same run, interleaved (a b c d a b c d …), reporting medians of
+ * accepted-and-stored messages per second, the ratio to Postfix, CPU ms per message of the
+ * Node receivers and their peak RSS.
  *
  *   npm run build && npx tsx bench/smtp/run.ts [--rounds 3] [--messages 20000] [--sessions 20,100]
+ *     [--variants "verify_sender_auth=false;bin=/other/build/bin/mailctl.js"]
+ *     [--targets mailctl,min-smtp-server] ["--node-args=--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * Old data is left in place (printed at the end): deleting many files slows later file
  * creation on this disk for minutes.
@@ -31,7 +34,8 @@ const { values: args } = parseArgs({
     'no-sender-auth': { type: 'boolean', default: false },
     /**
      * Extra mailctl rows, ";"-separated, each a ","-separated list of [smtp] settings, e.g.
-     * "workers=2;workers=2,verify_sender_auth=false". Each runs as "mailctl[<settings>]".
+     * "verify_sender_auth=false;bin=/tmp/old/bin/mailctl.js". Each runs as "mailctl[<settings>]";
+     * bin= names another build of mailctl to run (before/after in the same run).
      */
     variants: { type: 'string', default: '' },
     /** Comma-separated subset of mailctl,postfix,min-smtp-server,smtp-sink (profiling runs). */
@@ -150,6 +154,19 @@ function smtpSource(port: number, sessions: number, rcpt: string): Promise<numbe
   });
 }
 
+/** The [smtp] section: the benchmark's settings, overridden by a variant's. */
+function smtpLines(extra: string[]): string {
+  const kv = new Map<string, string>([
+    ['greeting_delay', '0'],
+    ['verify_sender_auth', String(!args['no-sender-auth'])],
+  ]);
+  for (const e of extra) {
+    const [k, v] = e.split('=').map((x) => x.trim());
+    kv.set(k, v);
+  }
+  return [...kv].map(([k, v]) => `${k} = ${v}`).join('\n');
+}
+
 /**
  * One `mailctl serve` in its own directory. `smtpExtra` is added to its [smtp] section
  * ("workers = 2", "verify_sender_auth = false" …) for the extra, labelled variants.
@@ -157,6 +174,7 @@ function smtpSource(port: number, sessions: number, rcpt: string): Promise<numbe
 async function setupMailctl(
   sub: string,
   smtpExtra: string[],
+  bin = join(root, 'bin', 'mailctl.js'),
 ): Promise<{ port: number; pid: number; maildirNew: (rcpt: string) => string }> {
   const base = join(dir, sub);
   const certs = makeCerts(join(base, 'tls'));
@@ -184,9 +202,7 @@ key = "${certs.key}"
 [dns]
 servers = ["${nsd.server}"]
 [smtp]
-greeting_delay = 0
-verify_sender_auth = ${!args['no-sender-auth']}
-${smtpExtra.join('\n')}
+${smtpLines(smtpExtra)}
 [log]
 level = "warn"
 file = "${join(base, 'mailctl.log')}"
@@ -200,13 +216,7 @@ file = "${join(base, 'mailctl.log')}"
   const serve = startPeer(
     'mailctl',
     process.execPath,
-    [
-      ...(args['node-args'] ?? '').split(' ').filter(Boolean),
-      join(root, 'bin', 'mailctl.js'),
-      'serve',
-      '--config',
-      file,
-    ],
+    [...(args['node-args'] ?? '').split(' ').filter(Boolean), bin, 'serve', '--config', file],
     join(base, 'serve.log'),
   );
   peers.push(serve);
@@ -239,9 +249,13 @@ async function main(): Promise<void> {
   const variants = (args.variants ?? '').split(';').filter(Boolean);
   const extra: Target[] = [];
   for (const [i, v] of variants.entries()) {
+    // "bin=/path/to/bin/mailctl.js" runs another build (a before/after comparison in one run).
+    const kvs = v.split(',');
+    const bin = kvs.find((kv) => kv.startsWith('bin='))?.slice(4);
     const m = await setupMailctl(
       `mailctl-v${i + 1}`,
-      v.split(',').map((kv) => kv.replace('=', ' = ')),
+      kvs.filter((kv) => !kv.startsWith('bin=')),
+      bin,
     );
     extra.push({
       name: `mailctl[${v}]`,
