@@ -91,7 +91,10 @@ export async function deliverInto(
   const [, uids] = await Promise.all([
     host.opts.fsync ? Promise.all(dirs.map(fsyncDir)) : undefined,
     opts.uidLater
-      ? placed.map((p) => (numberLater(p.t.state, p.file), 0))
+      ? placed.map((p) => {
+          numberLater(p.t.state, p.file);
+          return 0;
+        })
       : Promise.all(placed.map((p) => numberFile(p.t.state, p.file))),
     Promise.all(
       users.map((u) => {
