@@ -9,7 +9,7 @@
  * login+SELECT compares like with like. Prints a Markdown section for bench/RESULTS.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { argon2Backend } from '../../src/auth/argon2.js';
@@ -38,6 +38,9 @@ const USER = 'alice@example.test';
 const IDLE_USER = 'idle@example.test';
 const PASS = 'bench-password-1';
 
+/** 1-minute load averages sampled at each operation's start (the machine is shared). */
+const loads: number[] = [];
+const loadAvg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -186,6 +189,7 @@ async function main() {
     for (const op of ops) {
       results[op.name] = { mailctl: [], dovecot: [] };
       const reps = op.name.startsWith('connect') ? ROUNDS * 4 : ROUNDS;
+      loads.push(loadAvg());
       for (let i = 0; i < reps; i++) {
         for (const s of servers) results[op.name][s.name].push(await op.run(s.port));
       }
@@ -216,13 +220,16 @@ function printMarkdown(
     '',
     `Same Maildir INBOX of ${N} messages (${(extra.bytes / 1e6).toFixed(1)} MB) served by mailctl and Dovecot 2.3 in one run, interleaved, ${ROUNDS} rounds (login: ${ROUNDS * 4}), medians, after one warm-up pass each. Plain IMAP on loopback, ${cpu}, 2 cores shared by client and server. Command: \`node --import tsx bench/imap/run.ts --messages ${N} --rounds ${ROUNDS} --idle ${IDLE}\`.`,
     '',
-    '| operation | mailctl (ms) | Dovecot (ms) | mailctl ÷ Dovecot time (lower is better; ≤ 1.0 meets the target) |',
-    '| --- | ---: | ---: | ---: |',
+    `Load average (1 min) at the start of each operation: ${loads.join(', ')}.`,
+    '',
+    '| operation | mailctl (ms) | Dovecot (ms) | mailctl ÷ Dovecot time (lower is better; ≤ 1.0 meets the target) | per-round ratios |',
+    '| --- | ---: | ---: | ---: | --- |',
   ];
   for (const [name, r] of Object.entries(results)) {
     const a = median(r.mailctl);
     const b = median(r.dovecot);
-    lines.push(`| ${name} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} |`);
+    const perRound = r.mailctl.map((x, i) => (x / r.dovecot[i]).toFixed(2)).join(' ');
+    lines.push(`| ${name} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} | ${perRound} |`);
   }
   lines.push(
     '',

@@ -23,10 +23,10 @@ const MAX_BAD_IN_A_ROW = 20;
 const OUT_FLUSH_AT = 256 * 1024;
 /**
  * Bulk output keeps being produced while up to this much waits in the socket's own
- * buffer, so reading and rendering the next batch overlaps the client draining the last;
- * only beyond it does the session wait for 'drain'.
+ * buffer; beyond it the session waits for 'drain'. Measured: 256 KiB and 1 MiB give the
+ * same FETCH time here, so the smaller bound keeps a slow reader's memory low.
  */
-const OUT_IN_FLIGHT = 1024 * 1024;
+const OUT_IN_FLIGHT = 256 * 1024;
 
 export interface SessionHost {
   ctx: DaemonContext;
