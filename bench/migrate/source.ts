@@ -2,7 +2,7 @@
  * Keeps the benchmark's source Dovecot (the corpus of bench/migrate/run.ts, generated
  * there) running for profiling by hand; prints its IMAP port, stops on SIGINT/SIGTERM.
  *
- *   npx tsx bench/migrate/source.ts &   # then e.g.
+ *   node --import tsx bench/migrate/source.ts &   # (its own pid: SIGTERM stops Dovecot too), then e.g.
  *   MAILCTL_MASTER_PASSWORD=master-secret node --cpu-prof bin/mailctl.js -c DIR/mailctl.toml migrate \
  *     --from imap://127.0.0.1:PORT --users /tmp/mailctl-bench-migrate/users.csv --master admin --no-starttls …
  */
