@@ -49,6 +49,8 @@ export class KeywordTable {
 
   /** Letter for each keyword, adding new ones to the file. */
   async letters(keywords: readonly string[]): Promise<string[]> {
+    // Most deliveries carry no keyword: no need to stat the file for them.
+    if (keywords.length === 0) return [];
     for (const k of keywords) {
       if (!KEYWORD.test(k)) {
         throw new MailctlError('invalid-input', `not a valid keyword: ${JSON.stringify(k.slice(0, 60))}`, {
