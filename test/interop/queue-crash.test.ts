@@ -8,18 +8,17 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Spool } from '../../src/server/queue/spool.js';
 import { makeCerts } from '../helpers/certs.js';
 import { startNsd, zone } from '../helpers/nsd.js';
 import { freePort, type Peer, requireProgram, startPeer, waitForPort } from '../helpers/proc.js';
-import { RawSmtp } from '../helpers/smtp-raw.js';
+import { assertFreshBuild, startServe, type TrackedMail, trackedClient } from '../helpers/serve-child.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startSink } from '../protocol/queue-fixture.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const tmp = tempDir('mailctl-queue-kill-');
 const stops: (() => Promise<void>)[] = [];
 
@@ -28,51 +27,20 @@ after(async () => {
   tmp.cleanup();
 });
 
-function startServe(configFile: string, n: number): Peer {
-  const p = startPeer(
-    `mailctl-serve-${n}`,
-    process.execPath,
-    [join(root, 'bin', 'mailctl.js'), 'serve', '--config', configFile],
-    join(tmp.path, `serve-${n}.log`),
-  );
+function serve(configFile: string, n: number): Peer {
+  const p = startServe(configFile, join(tmp.path, `serve-${n}.log`), `mailctl-serve-${n}`);
   stops.push(() => p.stop());
   return p;
 }
 
-async function trackedClient(
-  port: number,
-  n: number,
-  ok: Set<string>,
-  stop: { now: boolean },
-): Promise<void> {
-  let c: RawSmtp;
-  try {
-    c = await RawSmtp.open(port);
-    await c.reply();
-    await c.cmd(`EHLO tracked${n}.example.net`);
-  } catch {
-    return;
-  }
-  for (let i = 0; !stop.now; i++) {
-    const id = `c${n}-m${i}`;
-    const body = `Subject: ${id}\r\n\r\n${'payload line\r\n'.repeat(300)}END-OF-${id}\r\n`;
-    try {
-      const r = await c.send('tracker@example.test', [`${id}@far.test`], body);
-      if (r.code === 250) ok.add(id);
-    } catch {
-      return; // the daemon died under us: that message did not get its 250
-    }
-  }
-  c.close();
-}
+const tracked: TrackedMail = {
+  from: 'tracker@example.test',
+  to: (id) => [`${id}@far.test`],
+  body: (id) => `Subject: ${id}\r\n\r\n${'payload line\r\n'.repeat(300)}END-OF-${id}\r\n`,
+};
 
 test('every 250 for a remote recipient reaches the remote MX after kill -9 and restart', async () => {
-  for (const f of ['server/queue/spool', 'server/queue/runner', 'server/smtp/deliver', 'commands/serve']) {
-    const built = statSync(join(root, 'dist', `${f}.js`), { throwIfNoEntry: false });
-    if (!built || built.mtimeMs < statSync(join(root, 'src', `${f}.ts`)).mtimeMs) {
-      throw new Error(`dist/${f}.js is missing or older than src: run npm run build (npm test does)`);
-    }
-  }
+  assertFreshBuild(['server/queue/spool', 'server/queue/runner', 'server/smtp/deliver', 'commands/serve']);
   const nsd = await startNsd(tmp.path, {
     'far.test.': zone('far.test', 'far.test. IN MX 10 mx\nmx IN A 127.0.0.13'),
   });
@@ -90,7 +58,7 @@ test('every 250 for a remote recipient reaches the remote MX after kill -9 and r
       `[dns]\nservers = ["${nsd.server}"]\n[delivery]\nport = ${sinkPort}\nretry_base = "200ms"\nretry_max = "1s"\n[log]\nlevel = "warn"\n`,
   );
 
-  const serve1 = startServe(configFile, 1);
+  const serve1 = serve(configFile, 1);
   await waitForPort(port, { peer: serve1, timeoutMs: 30_000 });
   const load = startPeer(
     'smtp-source',
@@ -113,7 +81,7 @@ test('every 250 for a remote recipient reaches the remote MX after kill -9 and r
   stops.push(() => load.stop());
   const ok = new Set<string>();
   const stop = { now: false };
-  const clients = Array.from({ length: 8 }, (_, n) => trackedClient(port, n, ok, stop));
+  const clients = Array.from({ length: 8 }, (_, n) => trackedClient(port, n, ok, stop, tracked));
   // Kill once enough were acknowledged and the runner has been delivering for a while.
   while (ok.size < 150 || sink.dumps().length < 50) await new Promise((r) => setTimeout(r, 20));
   const died = once(serve1.child, 'exit');
@@ -124,7 +92,7 @@ test('every 250 for a remote recipient reaches the remote MX after kill -9 and r
   await load.stop();
   const acknowledged = new Set(ok);
 
-  const serve2 = startServe(configFile, 2);
+  const serve2 = serve(configFile, 2);
   await waitForPort(port, { peer: serve2, timeoutMs: 30_000 });
   // The restarted runner drains the queue; `mailctl queue` reads the same spool read-only.
   const spool = new Spool(join(tmp.path, 'data', 'queue'), { readOnly: true });

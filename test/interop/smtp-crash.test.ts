@@ -16,10 +16,10 @@ import { openDirectory } from '../../src/directory/open.js';
 import { openStore } from '../../src/store/open.js';
 import { makeCerts } from '../helpers/certs.js';
 import { freePort, type Peer, requireProgram, startPeer, waitForPort } from '../helpers/proc.js';
+import { assertFreshBuild, startServe, type TrackedMail, trackedClient } from '../helpers/serve-child.js';
 import { RawSmtp } from '../helpers/smtp-raw.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const tmp = tempDir('mailctl-crash-');
 const peers: Peer[] = [];
 
@@ -28,60 +28,28 @@ after(async () => {
   tmp.cleanup();
 });
 
-function assertFreshBuild(): void {
-  for (const f of ['server/smtp/session', 'server/smtp/deliver', 'commands/serve', 'store/maildir/deliver']) {
-    const built = statSync(join(root, 'dist', `${f}.js`), { throwIfNoEntry: false });
-    const src = statSync(join(root, 'src', `${f}.ts`));
-    if (!built || built.mtimeMs < src.mtimeMs) {
-      throw new Error(`dist/${f}.js is missing or older than src: run npm run build (npm test does)`);
-    }
-  }
-}
+const tracked: TrackedMail = {
+  from: 'tracker@remote.test',
+  to: () => ['alice@example.test'],
+  body: (id) =>
+    `Message-ID: <${id}@crash.test>\r\nSubject: ${id}\r\n\r\n${'x'.repeat(70)}\r\n` +
+    `${'payload line\r\n'.repeat(300)}END-OF-${id}\r\n`,
+};
 
-function startServe(configFile: string, n: number): Peer {
-  const p = startPeer(
-    `mailctl-serve-${n}`,
-    process.execPath,
-    [join(root, 'bin', 'mailctl.js'), 'serve', '--config', configFile],
-    join(tmp.path, `serve-${n}.log`),
-  );
+function serve(configFile: string, n: number): Peer {
+  const p = startServe(configFile, join(tmp.path, `serve-${n}.log`), `mailctl-serve-${n}`);
   peers.push(p);
   return p;
 }
 
-/** One tracked client: sends messages in sequence until told to stop; records each 250. */
-async function trackedClient(
-  port: number,
-  n: number,
-  ok: Set<string>,
-  stop: { now: boolean },
-): Promise<void> {
-  let c: RawSmtp;
-  try {
-    c = await RawSmtp.open(port);
-    await c.reply();
-    await c.cmd(`EHLO tracked${n}.example.net`);
-  } catch {
-    return;
-  }
-  for (let i = 0; !stop.now; i++) {
-    const id = `c${n}-m${i}`;
-    const body =
-      `Message-ID: <${id}@crash.test>\r\nSubject: ${id}\r\n\r\n${'x'.repeat(70)}\r\n`.repeat(1) +
-      `${'payload line\r\n'.repeat(300)}END-OF-${id}\r\n`;
-    try {
-      const r = await c.send('tracker@remote.test', ['alice@example.test'], body);
-      if (r.code === 250) ok.add(id);
-    } catch {
-      return; // the daemon died under us: that message did not get its 250
-    }
-  }
-  c.close();
-}
-
 describe('crash safety', () => {
   it('every 250 survives kill -9, exactly once, nothing half-written in new/', async () => {
-    assertFreshBuild();
+    assertFreshBuild([
+      'server/smtp/session',
+      'server/smtp/deliver',
+      'commands/serve',
+      'store/maildir/deliver',
+    ]);
     const smtpSource = requireProgram('smtp-source', 'postfix');
     const certs = makeCerts(join(tmp.path, 'tls'));
     const port = await freePort();
@@ -94,7 +62,7 @@ describe('crash safety', () => {
     await dir.addAccount({ address: 'alice@example.test', password: 'alice-password-1' });
     await dir.close();
 
-    const serve1 = startServe(configFile, 1);
+    const serve1 = serve(configFile, 1);
     await waitForPort(port, { peer: serve1, timeoutMs: 30_000 });
     const load = startPeer(
       'smtp-source',
@@ -117,7 +85,7 @@ describe('crash safety', () => {
     peers.push(load);
     const ok = new Set<string>();
     const stop = { now: false };
-    const clients = Array.from({ length: 10 }, (_, n) => trackedClient(port, n, ok, stop));
+    const clients = Array.from({ length: 10 }, (_, n) => trackedClient(port, n, ok, stop, tracked));
     // Kill once a good number of tracked messages were acknowledged.
     while (ok.size < 150) await new Promise((r) => setTimeout(r, 20));
     const died = once(serve1.child, 'exit');
@@ -129,7 +97,7 @@ describe('crash safety', () => {
     const acknowledged = new Set(ok);
 
     // Restart: the daemon comes back on the same data and serves.
-    const serve2 = startServe(configFile, 2);
+    const serve2 = serve(configFile, 2);
     await waitForPort(port, { peer: serve2, timeoutMs: 30_000 });
     const c = await RawSmtp.open(port);
     await c.reply();
