@@ -9,6 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { v2Header } from '../helpers/proxy-header.js';
 
 let td: TestDaemon;
 before(async () => {
@@ -55,17 +56,6 @@ async function failedLoginIp(sock: Socket): Promise<string> {
   return e.ip;
 }
 
-function v2Header(src: string, srcPort: number): Buffer {
-  const sig = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
-  const body = Buffer.alloc(12);
-  for (const [i, o] of src.split('.').entries()) body.writeUInt8(Number(o), i);
-  for (const [i, o] of [127, 0, 0, 1].entries()) body.writeUInt8(o, 4 + i);
-  body.writeUInt16BE(srcPort, 8);
-  body.writeUInt16BE(995, 10);
-  const head = Buffer.from([0x21, 0x11, 0x00, 12]);
-  return Buffer.concat([sig, head, body]);
-}
-
 describe('POP3 with the PROXY protocol', () => {
   test('v1 on pop3: the header address is the client address', async () => {
     td.daemon.ctx.config.pop3.allow_plaintext_login = true;
@@ -82,7 +72,7 @@ describe('POP3 with the PROXY protocol', () => {
   test('v2 on pop3s: header first, then the TLS handshake', async () => {
     const raw = netConnect({ host: '127.0.0.1', port: td.port('pop3s') });
     await once(raw, 'connect');
-    raw.write(v2Header('198.51.100.9', 40000));
+    raw.write(v2Header('198.51.100.9', 40000, 995));
     const sock = tlsConnect({ socket: raw, ca: td.certs.caPem, servername: 'localhost' });
     await once(sock, 'secureConnect');
     assert.equal(await failedLoginIp(sock), '198.51.100.9');

@@ -1,11 +1,11 @@
 /**
- * The IMAP service: "imap" (STARTTLS) and "imaps" (implicit TLS) listeners, per-IP and
+ * The IMAP service: "imap" (STARTTLS) and "imaps" (implicit TLS) listeners (PROXY protocol when
+ * [listen] proxy_protocol names them), per-IP and
  * per-user connection limits, and a graceful stop that says BYE to every session.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Config } from '../../config/load.js';
-import { parseHostPort } from '../../config/types.js';
-import { MailctlError } from '../../errors.js';
+import { bindListener } from '../listen.js';
 import type { BoundAddress, DaemonContext, Service, ServiceFactory } from '../service.js';
 import { handlers } from './commands/registry.js';
 import { ImapSession, type SessionHost } from './session.js';
@@ -37,37 +37,17 @@ class ImapService implements Service, SessionHost {
 
   async start(): Promise<void> {
     for (const listener of ['imap', 'imaps'] as const) {
-      const addr = this.ctx.config.listen[listener];
-      if (!addr) continue;
-      const hp = parseHostPort(addr);
-      if (!hp)
-        throw new MailctlError('config', `bad ${listener} listen address ${addr}`, {
-          where: `[listen] ${listener}`,
-        });
-      const tls = listener === 'imaps';
-      const server = tls
-        ? this.ctx.tls.createServer((sock) => this.accept(sock, true))
-        : createServer((sock) => this.accept(sock, false));
-      server.on('error', (e) => this.ctx.log.error({ listener, err: e.message }, 'imap listener error'));
-      if (tls)
-        server.on('tlsClientError', (e) => this.ctx.log.debug({ err: e.message }, 'imaps handshake failed'));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', (e) =>
-          reject(
-            new MailctlError('config', `cannot listen on ${addr} for ${listener}: ${e.message}`, {
-              where: `[listen] ${listener}`,
-              hint: 'is another server using the port?',
-            }),
-          ),
-        );
-        server.listen({ host: hp.host, port: hp.port, backlog: 4096 }, () => resolve());
+      const server = await bindListener(this.ctx, {
+        listener,
+        tls: listener === 'imaps',
+        backlog: 4096,
+        accept: (sock, secure, ip) => this.accept(sock, secure, ip),
       });
-      this.servers.push({ listener, server });
+      if (server) this.servers.push({ listener, server });
     }
   }
 
-  private accept(sock: Socket, secure: boolean): void {
-    const ip = sock.remoteAddress ?? 'unknown';
+  private accept(sock: Socket, secure: boolean, ip: string): void {
     sock.setNoDelay(true);
     if (!this.perIp.enter(ip, this.ctx.config.imap.max_connections_per_ip)) {
       this.ctx.events.emit('connection-limit', { service: 'imap', ip });

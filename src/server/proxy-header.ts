@@ -1,10 +1,10 @@
 /**
- * PROXY protocol v1/v2 in front of the POP3 listeners named in [listen] proxy_protocol.
- * The header is consumed byte-exactly (never more), because on pop3s the TLS handshake
+ * PROXY protocol v1/v2 in front of the IMAP and POP3 listeners named in [listen] proxy_protocol.
+ * The header is consumed byte-exactly (never more), because on implicit-TLS listeners the TLS handshake
  * starts right after it and must find every byte of its ClientHello on the socket.
  */
 import type { Socket } from 'node:net';
-import { PROXY_V2_MAX, parseProxyHeader } from '../../proto/proxy-protocol.js';
+import { PROXY_V2_MAX, parseProxyHeader } from '../proto/proxy-protocol.js';
 
 export interface ProxySource {
   address: string;
