@@ -175,7 +175,7 @@ export function buildJobs(req: MigrateRequest, storeTarget?: (user: string) => P
           : new MboxSource(e.sourceUser, path, req.mboxFormat);
       },
       openTarget: async () => {
-        if (!target || target.kind !== 'imap') {
+        if (target?.kind !== 'imap') {
           if (!storeTarget) throw new MailctlError('bug', 'no store target available');
           return storeTarget(targetUser);
         }

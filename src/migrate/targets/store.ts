@@ -34,7 +34,7 @@ export class StoreTarget implements Target {
     this.store ??= await this.open();
     const existing = await this.store.listFolders(this.user);
     const found = existing.find((f) => f.name === name);
-    if (!found || !found.selectable) {
+    if (!found?.selectable) {
       if (!found) await this.store.createFolder(this.user, name, opts.specialUse);
     }
     if (opts.subscribed && !found?.subscribed) await this.store.subscribe(this.user, name, true);
