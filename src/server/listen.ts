@@ -8,7 +8,7 @@ import { TLSSocket } from 'node:tls';
 import { parseHostPort } from '../config/types.js';
 import { MailctlError } from '../errors.js';
 import { readProxyHeader } from './proxy-header.js';
-import type { DaemonContext } from './service.js';
+import type { BoundAddress, DaemonContext } from './service.js';
 
 /** How long a load balancer may take to send its PROXY header. */
 export const PROXY_HEADER_TIMEOUT_MS = 10_000;
@@ -76,4 +76,39 @@ async function acceptProxied(ctx: DaemonContext, spec: ListenerSpec, sock: Socke
   const secure = new TLSSocket(sock, { isServer: true, ...ctx.tls.serverOptions() });
   secure.on('error', () => secure.destroy());
   secure.once('secure', () => spec.accept(secure, true, ip));
+}
+
+/** Addresses the servers actually bound (port 0 resolved), for logs and tests. */
+export function boundAddresses(servers: readonly { listener: string; server: Server }[]): BoundAddress[] {
+  return servers.map(({ listener, server }) => {
+    const a = server.address();
+    return typeof a === 'object' && a
+      ? { listener, host: a.address, port: a.port }
+      : { listener, host: '', port: 0 };
+  });
+}
+
+/** Stops accepting; resolves when the servers have closed or the deadline passed. */
+export async function closeServers(
+  servers: readonly { server: Server }[],
+  deadlineMs: number,
+): Promise<void> {
+  const closing = servers.map(({ server }) => new Promise<void>((r) => server.close(() => r())));
+  await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+}
+
+/** Open connections per key (client IP, user) against a limit. */
+export class ConnectionCounter {
+  private m = new Map<string, number>();
+  enter(key: string, max: number): boolean {
+    const n = this.m.get(key) ?? 0;
+    if (n >= max) return false;
+    this.m.set(key, n + 1);
+    return true;
+  }
+  leave(key: string): void {
+    const n = (this.m.get(key) ?? 1) - 1;
+    if (n <= 0) this.m.delete(key);
+    else this.m.set(key, n);
+  }
 }

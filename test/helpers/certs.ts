@@ -16,10 +16,7 @@ export interface TestCerts {
   caPem: string;
 }
 
-export function makeCerts(
-  dir: string,
-  opts: { names?: string[]; days?: number; notAfterPast?: boolean } = {},
-): TestCerts {
+export function makeCerts(dir: string, opts: { names?: string[]; days?: number } = {}): TestCerts {
   const openssl = requireProgram('openssl', 'openssl');
   mkdirSync(dir, { recursive: true });
   const names = opts.names ?? ['localhost'];

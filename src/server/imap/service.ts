@@ -5,33 +5,18 @@
  */
 import type { Server, Socket } from 'node:net';
 import type { Config } from '../../config/load.js';
-import { bindListener } from '../listen.js';
+import { bindListener, boundAddresses, ConnectionCounter, closeServers } from '../listen.js';
 import type { BoundAddress, DaemonContext, Service, ServiceFactory } from '../service.js';
 import { handlers } from './commands/registry.js';
 import { ImapSession, type SessionHost } from './session.js';
-
-class Counter {
-  private m = new Map<string, number>();
-  enter(k: string, max: number): boolean {
-    const n = this.m.get(k) ?? 0;
-    if (n >= max) return false;
-    this.m.set(k, n + 1);
-    return true;
-  }
-  leave(k: string): void {
-    const n = (this.m.get(k) ?? 1) - 1;
-    if (n <= 0) this.m.delete(k);
-    else this.m.set(k, n);
-  }
-}
 
 class ImapService implements Service, SessionHost {
   readonly name = 'imap';
   readonly handlers = handlers;
   private servers: { listener: string; server: Server }[] = [];
   private sessions = new Set<ImapSession>();
-  private perIp = new Counter();
-  private perUser = new Counter();
+  private perIp = new ConnectionCounter();
+  private perUser = new ConnectionCounter();
 
   constructor(readonly ctx: DaemonContext) {}
 
@@ -73,21 +58,16 @@ class ImapService implements Service, SessionHost {
   }
 
   addresses(): BoundAddress[] {
-    return this.servers.map(({ listener, server }) => {
-      const a = server.address();
-      return typeof a === 'object' && a
-        ? { listener, host: a.address, port: a.port }
-        : { listener, host: '', port: 0 };
-    });
+    return boundAddresses(this.servers);
   }
 
   async stop(deadlineMs: number): Promise<void> {
-    const closing = this.servers.map(({ server }) => new Promise<void>((r) => server.close(() => r())));
+    const closing = closeServers(this.servers, deadlineMs);
     for (const s of this.sessions) {
       s.send('* BYE server shutting down');
       void s.flush().finally(() => s.close());
     }
-    await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+    await closing;
   }
 
   async reload(_config: Config): Promise<void> {

@@ -3,7 +3,7 @@
  * connection limit, and a stop that lets sessions go without applying their DELEs.
  */
 import type { Server, Socket } from 'node:net';
-import { bindListener } from '../listen.js';
+import { bindListener, boundAddresses, ConnectionCounter, closeServers } from '../listen.js';
 import type { BoundAddress, DaemonContext, Service, ServiceFactory } from '../service.js';
 import { type Pop3Host, Pop3Session } from './session.js';
 
@@ -11,7 +11,7 @@ class Pop3Service implements Service, Pop3Host {
   readonly name = 'pop3';
   private servers: { listener: string; server: Server }[] = [];
   private sessions = new Set<Pop3Session>();
-  private perIp = new Map<string, number>();
+  private perIp = new ConnectionCounter();
 
   constructor(readonly ctx: DaemonContext) {}
 
@@ -27,16 +27,13 @@ class Pop3Service implements Service, Pop3Host {
     }
   }
 
-  private accept(sock: Socket, listener: string, secure: boolean, clientIp?: string): void {
-    const ip = clientIp ?? sock.remoteAddress ?? 'unknown';
+  private accept(sock: Socket, listener: string, secure: boolean, ip: string): void {
     sock.on('error', () => undefined);
-    const n = this.perIp.get(ip) ?? 0;
-    if (n >= this.ctx.config.pop3.max_connections_per_ip) {
+    if (!this.perIp.enter(ip, this.ctx.config.pop3.max_connections_per_ip)) {
       this.ctx.events.emit('connection-limit', { service: 'pop3', ip });
       sock.end('-ERR [SYS/TEMP] too many connections from your address\r\n');
       return;
     }
-    this.perIp.set(ip, n + 1);
     const s = new Pop3Session(sock, this, secure, listener, ip);
     this.sessions.add(s);
     this.ctx.events.emit('connection', { service: 'pop3', ip, listener });
@@ -45,27 +42,20 @@ class Pop3Service implements Service, Pop3Host {
 
   onClose(s: Pop3Session): void {
     if (!this.sessions.delete(s)) return;
-    const n = (this.perIp.get(s.remoteAddress) ?? 1) - 1;
-    if (n <= 0) this.perIp.delete(s.remoteAddress);
-    else this.perIp.set(s.remoteAddress, n);
+    this.perIp.leave(s.remoteAddress);
   }
 
   addresses(): BoundAddress[] {
-    return this.servers.map(({ listener, server }) => {
-      const a = server.address();
-      return typeof a === 'object' && a
-        ? { listener, host: a.address, port: a.port }
-        : { listener, host: '', port: 0 };
-    });
+    return boundAddresses(this.servers);
   }
 
   async stop(deadlineMs: number): Promise<void> {
-    const closing = this.servers.map(({ server }) => new Promise<void>((r) => server.close(() => r())));
+    const closing = closeServers(this.servers, deadlineMs);
     for (const s of this.sessions) {
       s.send('-ERR [SYS/TEMP] server shutting down\r\n');
       s.close();
     }
-    await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+    await closing;
   }
 }
 
