@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { ExitCode, MailctlError } from '../errors.js';
+import { inCi } from '../ui/output.js';
 import type { Register } from './context.js';
 
 const list = (v: string, prev: string[] = []) => [
@@ -117,7 +118,7 @@ export const register: Register = (program, ctx) => {
         ...(o.dbl ? { domainBlocklists: o.dbl } : {}),
       };
       const quiet = Boolean(o.json || o.markdown);
-      const live = !quiet && Boolean(process.stderr.isTTY) && !process.env.CI;
+      const live = !quiet && Boolean(process.stderr.isTTY) && !inCi();
       let view: { stop(): void } | undefined;
       let hooks = {};
       if (live) {

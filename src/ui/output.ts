@@ -20,6 +20,16 @@ export function stdio(): Output {
   };
 }
 
+/**
+ * True when running under CI, by the same rule ink uses (CI or CONTINUOUS_INTEGRATION set,
+ * or any CI_* variable, unless CI is "0"/"false"): ink then draws only its last frame, so
+ * a live view would show nothing until the end — plain progress lines serve CI better.
+ */
+export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.CI === '0' || env.CI === 'false') return false;
+  return 'CI' in env || 'CONTINUOUS_INTEGRATION' in env || Object.keys(env).some((k) => k.startsWith('CI_'));
+}
+
 const codes = { red: 31, green: 32, yellow: 33, blue: 34, dim: 2, bold: 1 } as const;
 export type Style = keyof typeof codes;
 

@@ -154,12 +154,28 @@ test('on a terminal: the live view draws every check, then the report', async ()
     .map((a) => `'${a}'`)
     .join(' ');
   // script(1) gives the binary a real pseudo-terminal; stty gives it a width.
-  const r = await execa('script', ['-qec', `stty cols 120 rows 40; ${cmd}`, '/dev/null'], {
-    reject: false,
-    timeout: 60_000,
-    env: { TERM: 'xterm' },
-  });
-  assert.equal(r.exitCode, 0, r.stdout);
-  assert.match(r.stdout, /Auditing good\.test — 3\/3 checks/);
-  assert.match(r.stdout, /good\.test: score 100\/100/);
+  const onTerminal = (ci: boolean) => {
+    // The run must not inherit the CI's own CI variables: they switch the live view off.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION' && !k.startsWith('CI_'),
+      ),
+    );
+    return execa('script', ['-qec', `stty cols 120 rows 40; ${cmd}`, '/dev/null'], {
+      reject: false,
+      timeout: 60_000,
+      extendEnv: false,
+      env: { ...env, TERM: 'xterm', ...(ci ? { CI: 'true' } : {}) },
+    });
+  };
+  const live = await onTerminal(false);
+  assert.equal(live.exitCode, 0, live.stdout);
+  assert.match(live.stdout, /Auditing good\.test — 3\/3 checks/);
+  assert.match(live.stdout, /good\.test: score 100\/100/);
+  // Under CI the same terminal gets one plain line per finished check instead.
+  const plain = await onTerminal(true);
+  assert.equal(plain.exitCode, 0, plain.stdout);
+  assert.doesNotMatch(plain.stdout, /Auditing good\.test/);
+  assert.match(plain.stdout, /PASS.* SPF — /);
+  assert.match(plain.stdout, /good\.test: score 100\/100/);
 });
