@@ -7,6 +7,8 @@
  *
  *   npm run build && npx tsx bench/migrate/run.ts [--users 4] [--messages 2600] [--avg-bytes 48000] [--rounds 1]
  *
+ * `--tools store,doveadm` runs only the tools whose names contain those words.
+ *
  * Output: a Markdown table on stdout and bench/out/migrate.json. Nothing is committed.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -295,6 +297,9 @@ const tools: Tool[] = [
   'mailctl→dovecot (STARTTLS)',
 ];
 if (process.env.IMAPSYNC) tools.push('imapsync');
+// --tools store,doveadm: only the tools whose name contains one of the words (quick reruns)
+const only = argv.includes('--tools') ? argv[argv.indexOf('--tools') + 1].split(',') : undefined;
+if (only) tools.splice(0, tools.length, ...tools.filter((t) => only.some((w) => t.includes(w))));
 const results: { tool: Tool; round: number; full: Measure; again: Measure; stored: number }[] = [];
 try {
   for (const u of m.users) src.doveadm(['index', '-u', u.name, '*']);

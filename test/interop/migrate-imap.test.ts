@@ -244,6 +244,32 @@ describe('migrate IMAP → IMAP (real Dovecot source and target)', () => {
     }
   });
 
+  it('without STARTTLS (--no-starttls: reads go into one reused buffer) every byte still arrives, verified clean', async () => {
+    const user = c.manifest.users[2].name;
+    const dst3 = await targetDovecot(
+      join(tmp.path, 'plain'),
+      c.manifest.users.map((u) => u.name),
+    );
+    try {
+      const r = await migrate(
+        base(src, dst3, {
+          usersFile: usersCsv,
+          toMaster: MASTER,
+          plain: true,
+          only: [user],
+          state: join(tmp.path, 's3.sqlite'),
+        }),
+      );
+      assert.equal(r.clean, true, JSON.stringify(r.users.map((u) => u.error)));
+      const want = c.manifest.messages.filter((m) => m.user === user);
+      assert.equal(r.totals.copied, want.length);
+      const got = [...(await targetHashes(dst3, user)).values()].flat().sort();
+      assert.deepEqual(got, want.map((m) => m.sha256).sort());
+    } finally {
+      await dst3.stop();
+    }
+  });
+
   it('the rehearsal catches a deliberately broken target (quota too small) and lists the refused messages', async () => {
     const broken = await targetDovecot(
       join(tmp.path, 'broken'),

@@ -57,19 +57,18 @@ export class WireConn {
   constructor(
     public socket: Socket | TLSSocket,
     private readonly idleMs: number,
+    reads: 'data' | 'onread' = 'data',
   ) {
-    this.attach(socket);
+    this.attach(socket, reads);
   }
 
-  attach(s: Socket | TLSSocket): void {
+  /**
+   * @param reads 'data' for a socket that emits data events; 'onread' for a plain socket
+   *   made with net's `onread` option, whose callback calls receive() with a reused buffer.
+   */
+  attach(s: Socket | TLSSocket, reads: 'data' | 'onread' = 'data'): void {
     this.socket = s;
-    s.on('data', (chunk: Buffer) => {
-      try {
-        this.feed(chunk);
-      } catch (e) {
-        this.fail(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
+    if (reads === 'data') s.on('data', (chunk: Buffer) => this.receive(chunk));
     s.on('error', (e) => this.fail(e));
     s.on('close', () =>
       this.fail(Object.assign(new Error('connection closed by the server'), { code: 'ECONNRESET' })),
@@ -106,6 +105,18 @@ export class WireConn {
     this.socket.resume();
   }
 
+  /**
+   * Takes bytes read from the socket. The chunk may be a buffer the socket reuses for its
+   * next read, so nothing here keeps a reference to it past this call.
+   */
+  receive(chunk: Buffer): void {
+    try {
+      this.feed(chunk);
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
   private feed(chunk: Buffer): void {
     let pos = 0;
     while (pos < chunk.length) {
@@ -122,7 +133,7 @@ export class WireConn {
       }
       const nl = chunk.indexOf(LF, pos);
       if (nl < 0) {
-        this.line.push(chunk.subarray(pos));
+        this.line.push(Buffer.from(chunk.subarray(pos)));
         if (this.line.reduce((a, b) => a + b.length, 0) > 1 << 20)
           throw new WireSyntaxError('response line over 1 MB');
         return;

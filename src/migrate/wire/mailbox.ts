@@ -181,8 +181,8 @@ export function uidSets(uids: readonly number[], maxLen = 4000): string[] {
   return sets;
 }
 
-const HIGH_WATER = 2 << 20;
-const LOW_WATER = 512 << 10;
+const HIGH_WATER = 1 << 20;
+const LOW_WATER = 256 << 10;
 
 /**
  * Bodies of the given UIDs, in server order, as they arrive: every FETCH is sent at once

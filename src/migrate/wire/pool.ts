@@ -8,7 +8,7 @@
 const MIN = 4096;
 const MAX = 1 << 20;
 /** Free buffers kept at most (bytes, whole process). */
-const CAP = 16 << 20;
+const CAP = 32 << 20;
 
 const free = new Map<number, Buffer[]>();
 const owned = new WeakMap<ArrayBufferLike, { buf: Buffer; free: boolean }>();
