@@ -152,7 +152,7 @@ export interface MailboxLock {
 
 export interface Store {
   /** Writes the body once per target: tmp/, fsync, rename to new/ (cur/ when flags are set), fsync the directory. */
-  deliver(to: readonly MailboxRef[], body: Readable, opts: DeliverOptions): Promise<Delivered[]>;
+  deliver(to: readonly MailboxRef[], body: Readable | Buffer, opts: DeliverOptions): Promise<Delivered[]>;
   open(ref: MailboxRef, opts?: { readOnly?: boolean }): Promise<MailboxView>;
   listFolders(user: string): Promise<FolderInfo[]>;
   createFolder(user: string, folder: string, specialUse?: string): Promise<void>;

@@ -20,120 +20,160 @@ function makeStore(quota = 0) {
 const msg = (s: string) => Readable.from([Buffer.from(s)]);
 const alice = { user: 'alice@example.test', folder: 'INBOX' };
 
-describe('MaildirStore', () => {
-  test('deliver numbers messages 1,2,3 and writes dovecot-uidlist v3', async () => {
-    const store = makeStore();
-    const d = [];
-    for (let i = 0; i < 3; i++)
-      d.push(...(await store.deliver([alice], msg(`Subject: ${i}\n\nbody\n`), { source: 'smtp' })));
-    assert.deepEqual(
-      d.map((x) => x.uid),
-      [1, 2, 3],
-    );
-    const root = store.userRoot(alice.user);
-    assert.match(root, /example\.test\/alice\/Maildir$/);
-    const ul = readFileSync(join(root, 'dovecot-uidlist'), 'utf8').split('\n');
-    assert.match(ul[0], /^3 V\d+ N\d+ G[0-9a-f]{32}$/);
-    assert.match(ul[1], /^1 :\d+\.M\d+P\d+Q\d+\..+,S=\d+,W=\d+$/);
-    assert.equal(readdirSync(join(root, 'new')).length, 3);
-    assert.equal(readdirSync(join(root, 'tmp')).length, 0);
-    const view = await store.open(alice);
-    assert.equal(view.messages().length, 3);
-    const body = (await view.readAll(1)).toString();
-    assert.equal(body, 'Subject: 0\r\n\r\nbody\r\n');
-    assert.equal(view.messages()[0].size, body.length);
-  });
+// Bodies come as streams (large SMTP messages) or as buffers (in-memory SMTP messages,
+// APPEND, migration: written by the durable writer thread); both paths must behave alike.
+for (const kind of ['stream', 'buffer'] as const) {
+  const mail = (s: string) => (kind === 'stream' ? msg(s) : Buffer.from(s));
+  describe(`MaildirStore (${kind} bodies)`, () => {
+    test('deliver numbers messages 1,2,3 and writes dovecot-uidlist v3', async () => {
+      const store = makeStore();
+      const d = [];
+      for (let i = 0; i < 3; i++)
+        d.push(...(await store.deliver([alice], mail(`Subject: ${i}\n\nbody\n`), { source: 'smtp' })));
+      assert.deepEqual(
+        d.map((x) => x.uid),
+        [1, 2, 3],
+      );
+      const root = store.userRoot(alice.user);
+      assert.match(root, /example\.test\/alice\/Maildir$/);
+      const ul = readFileSync(join(root, 'dovecot-uidlist'), 'utf8').split('\n');
+      assert.match(ul[0], /^3 V\d+ N\d+ G[0-9a-f]{32}$/);
+      assert.match(ul[1], /^1 :\d+\.M\d+P\d+Q\d+\..+,S=\d+,W=\d+$/);
+      assert.equal(readdirSync(join(root, 'new')).length, 3);
+      assert.equal(readdirSync(join(root, 'tmp')).length, 0);
+      const view = await store.open(alice);
+      assert.equal(view.messages().length, 3);
+      const body = (await view.readAll(1)).toString();
+      assert.equal(body, 'Subject: 0\r\n\r\nbody\r\n');
+      assert.equal(view.messages()[0].size, body.length);
+    });
 
-  test('flags go into the file name and keywords into dovecot-keywords', async () => {
-    const store = makeStore();
-    await store.deliver([alice], msg('a\r\n'), { source: 'smtp' });
-    const view = await store.open(alice);
-    const [m] = await view.setFlags([1], 'add', ['\\Seen', '\\flagged', '$Label1']);
-    assert.deepEqual([...m.flags].sort(), ['$Label1', '\\Flagged', '\\Seen']);
-    const root = store.userRoot(alice.user);
-    assert.match(readdirSync(join(root, 'cur'))[0], /:2,FSa$/);
-    assert.equal(readFileSync(join(root, 'dovecot-keywords'), 'utf8'), '0 $Label1\n');
-    const other = await store.open(alice);
-    assert.deepEqual([...other.messages()[0].flags].sort(), ['$Label1', '\\Flagged', '\\Seen']);
-    await view.setFlags([1], 'remove', ['\\Seen']);
-    const ch = await other.refresh();
-    assert.equal(ch.flagsChanged.length, 1);
-    assert.ok(ch.flagsChanged[0].modseq > m.modseq);
-  });
+    test('flags go into the file name and keywords into dovecot-keywords', async () => {
+      const store = makeStore();
+      await store.deliver([alice], mail('a\r\n'), { source: 'smtp' });
+      const view = await store.open(alice);
+      const [m] = await view.setFlags([1], 'add', ['\\Seen', '\\flagged', '$Label1']);
+      assert.deepEqual([...m.flags].sort(), ['$Label1', '\\Flagged', '\\Seen']);
+      const root = store.userRoot(alice.user);
+      assert.match(readdirSync(join(root, 'cur'))[0], /:2,FSa$/);
+      assert.equal(readFileSync(join(root, 'dovecot-keywords'), 'utf8'), '0 $Label1\n');
+      const other = await store.open(alice);
+      assert.deepEqual([...other.messages()[0].flags].sort(), ['$Label1', '\\Flagged', '\\Seen']);
+      await view.setFlags([1], 'remove', ['\\Seen']);
+      const ch = await other.refresh();
+      assert.equal(ch.flagsChanged.length, 1);
+      assert.ok(ch.flagsChanged[0].modseq > m.modseq);
+    });
 
-  test('too large: nothing left behind', async () => {
-    const store = makeStore();
-    await assert.rejects(
-      store.deliver([alice], msg('x'.repeat(5000)), { source: 'smtp', maxSize: 1000 }),
-      (e: Error & { code?: string }) => e.code === 'too-large',
-    );
-    const root = store.userRoot(alice.user);
-    assert.equal(readdirSync(join(root, 'tmp')).length, 0);
-    assert.equal(readdirSync(join(root, 'new')).length, 0);
-  });
+    test('too large: nothing left behind', async () => {
+      const store = makeStore();
+      await assert.rejects(
+        store.deliver([alice], mail('x'.repeat(5000)), { source: 'smtp', maxSize: 1000 }),
+        (e: Error & { code?: string }) => e.code === 'too-large',
+      );
+      const root = store.userRoot(alice.user);
+      assert.equal(readdirSync(join(root, 'tmp')).length, 0);
+      assert.equal(readdirSync(join(root, 'new')).length, 0);
+    });
 
-  test('expunge removes files and the other view learns it at refresh', async () => {
-    const store = makeStore();
-    for (let i = 0; i < 3; i++) await store.deliver([alice], msg(`m${i}\r\n`), { source: 'smtp' });
-    const a = await store.open(alice);
-    const b = await store.open(alice);
-    assert.deepEqual(await a.expunge([2]), [2]);
-    assert.equal(b.messages().length, 3, 'snapshot unchanged until refresh');
-    const ch = await b.refresh();
-    assert.deepEqual(ch.expunged, [2]);
-    await store.deliver([alice], msg('m3\r\n'), { source: 'smtp' });
-    const ch2 = await b.refresh();
-    assert.deepEqual(
-      ch2.added.map((m) => m.uid),
-      [4],
-    );
-  });
+    test('expunge removes files and the other view learns it at refresh', async () => {
+      const store = makeStore();
+      for (let i = 0; i < 3; i++) await store.deliver([alice], mail(`m${i}\r\n`), { source: 'smtp' });
+      const a = await store.open(alice);
+      const b = await store.open(alice);
+      assert.deepEqual(await a.expunge([2]), [2]);
+      assert.equal(b.messages().length, 3, 'snapshot unchanged until refresh');
+      const ch = await b.refresh();
+      assert.deepEqual(ch.expunged, [2]);
+      await store.deliver([alice], mail('m3\r\n'), { source: 'smtp' });
+      const ch2 = await b.refresh();
+      assert.deepEqual(
+        ch2.added.map((m) => m.uid),
+        [4],
+      );
+    });
 
-  test('folders: special-use, modified UTF-7 names, traversal refused', async () => {
-    const store = makeStore();
-    await store.ensureUser(alice.user);
-    await store.createFolder(alice.user, '受信トレイ.重要');
-    const root = store.userRoot(alice.user);
-    assert.ok(existsSync(join(root, '.&U9dP4TDIMOwwpA-.&kc2JgQ-', 'cur')));
-    const list = await store.listFolders(alice.user);
-    const names = list.map((f) => f.name);
-    for (const n of ['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk', 'Archive', '受信トレイ', '受信トレイ.重要'])
-      assert.ok(names.includes(n), n);
-    assert.equal(list.find((f) => f.name === 'Sent')?.specialUse, '\\Sent');
-    assert.equal(list.find((f) => f.name === '受信トレイ')?.selectable, false);
-    for (const bad of ['..', '../x', 'a/b', 'a..b', '.hidden', 'x\u0001', '']) {
-      await assert.rejects(store.createFolder(alice.user, bad), /not allowed/);
-    }
-    await store.renameFolder(alice.user, '受信トレイ', 'Inbox2');
-    assert.ok((await store.listFolders(alice.user)).some((f) => f.name === 'Inbox2.重要'));
-  });
+    test('folders: special-use, modified UTF-7 names, traversal refused', async () => {
+      const store = makeStore();
+      await store.ensureUser(alice.user);
+      await store.createFolder(alice.user, '受信トレイ.重要');
+      const root = store.userRoot(alice.user);
+      assert.ok(existsSync(join(root, '.&U9dP4TDIMOwwpA-.&kc2JgQ-', 'cur')));
+      const list = await store.listFolders(alice.user);
+      const names = list.map((f) => f.name);
+      for (const n of [
+        'INBOX',
+        'Sent',
+        'Drafts',
+        'Trash',
+        'Junk',
+        'Archive',
+        '受信トレイ',
+        '受信トレイ.重要',
+      ])
+        assert.ok(names.includes(n), n);
+      assert.equal(list.find((f) => f.name === 'Sent')?.specialUse, '\\Sent');
+      assert.equal(list.find((f) => f.name === '受信トレイ')?.selectable, false);
+      for (const bad of ['..', '../x', 'a/b', 'a..b', '.hidden', 'x\u0001', '']) {
+        await assert.rejects(store.createFolder(alice.user, bad), /not allowed/);
+      }
+      await store.renameFolder(alice.user, '受信トレイ', 'Inbox2');
+      assert.ok((await store.listFolders(alice.user)).some((f) => f.name === 'Inbox2.重要'));
+    });
 
-  test('several targets: one write, hard links, per-target UIDs', async () => {
-    const store = makeStore();
-    const bob = { user: 'bob@example.test', folder: 'INBOX' };
-    const d = await store.deliver([alice, bob], msg('hi\r\n'), { source: 'smtp', flags: ['\\Seen'] });
-    assert.deepEqual(
-      d.map((x) => [x.ref.user, x.uid]),
-      [
-        ['alice@example.test', 1],
-        ['bob@example.test', 1],
-      ],
-    );
-    const v = await store.open(bob);
-    assert.deepEqual(v.messages()[0].flags, ['\\Seen']);
-  });
+    test('several targets: one write, hard links, per-target UIDs', async () => {
+      const store = makeStore();
+      const bob = { user: 'bob@example.test', folder: 'INBOX' };
+      const d = await store.deliver([alice, bob], mail('hi\r\n'), { source: 'smtp', flags: ['\\Seen'] });
+      assert.deepEqual(
+        d.map((x) => [x.ref.user, x.uid]),
+        [
+          ['alice@example.test', 1],
+          ['bob@example.test', 1],
+        ],
+      );
+      const v = await store.open(bob);
+      assert.deepEqual(v.messages()[0].flags, ['\\Seen']);
+    });
 
-  test('quota: usage counted and enforced', async () => {
-    const store = makeStore(100);
-    await store.deliver([alice], msg('x'.repeat(60)), { source: 'smtp' });
-    assert.equal((await store.quota(alice.user)).usedBytes, 60);
-    await assert.rejects(
-      store.deliver([alice], msg('y'.repeat(60)), { source: 'smtp' }),
-      (e: Error & { code?: string }) => e.code === 'quota',
-    );
-    assert.equal(readdirSync(join(store.userRoot(alice.user), 'new')).length, 1);
+    test('quota: usage counted and enforced', async () => {
+      const store = makeStore(100);
+      await store.deliver([alice], mail('x'.repeat(60)), { source: 'smtp' });
+      assert.equal((await store.quota(alice.user)).usedBytes, 60);
+      await assert.rejects(
+        store.deliver([alice], mail('y'.repeat(60)), { source: 'smtp' }),
+        (e: Error & { code?: string }) => e.code === 'quota',
+      );
+      assert.equal(readdirSync(join(store.userRoot(alice.user), 'new')).length, 1);
+    });
+
+    test('internal date becomes the mtime; bare LF in the body and the prepend become CRLF', async () => {
+      const store = makeStore();
+      const when = new Date('2019-03-04T05:06:07Z');
+      const [d] = await store.deliver([alice], mail('Subject: x\n\nline\n'), {
+        source: 'migrate',
+        internalDate: when,
+        prepend: 'X-A: 1\n',
+      });
+      const v = await store.open(alice);
+      assert.equal((await v.readAll(d.uid)).toString(), 'X-A: 1\r\nSubject: x\r\n\r\nline\r\n');
+      assert.equal(v.messages()[0].internalDate.getTime(), when.getTime());
+      assert.equal(v.messages()[0].size, d.size);
+    });
+
+    test('a folder deleted under the delivery: a clear not-found error, nothing left', async () => {
+      const store = makeStore();
+      await store.deliver([alice], mail('a\r\n'), { source: 'smtp' });
+      const { rmSync } = await import('node:fs');
+      rmSync(join(store.userRoot(alice.user), 'tmp'), { recursive: true });
+      await assert.rejects(
+        store.deliver([alice], mail('b\r\n'), { source: 'smtp' }),
+        (e: Error & { code?: string }) => e.code === 'not-found',
+      );
+      assert.equal(readdirSync(join(store.userRoot(alice.user), 'new')).length, 1);
+    });
   });
-});
+}
 
 test('CRLF normalisation across chunk boundaries', async () => {
   const { CrlfNormalizer } = await import('../../src/store/maildir/write.js');

@@ -2,7 +2,6 @@
  * The local mailctl store as the target. Every message enters through Store.deliver()
  * (source "migrate"), so quota and change notification apply exactly as for SMTP.
  */
-import { Readable } from 'node:stream';
 import type { MailboxView, Store } from '../../store/store.js';
 import { sha256 } from '../hash.js';
 import { normalizeFlags } from '../names.js';
@@ -71,7 +70,7 @@ export class StoreTarget implements Target {
     internalDate: Date,
   ): Promise<{ uid: number }> {
     this.store ??= await this.open();
-    const [d] = await this.store.deliver([{ user: this.user, folder }], Readable.from([body]), {
+    const [d] = await this.store.deliver([{ user: this.user, folder }], body, {
       source: 'migrate',
       flags,
       internalDate,

@@ -4,7 +4,6 @@
  * (both or neither); for a local sender it is stored with Store.deliver first and the
  * failure recorded after (a crash in between repeats the attempt: at-least-once, as SMTP).
  */
-import { Readable } from 'node:stream';
 import type { Directory } from '../../directory/directory.js';
 import type { Store } from '../../store/store.js';
 import type { Spool } from './spool.js';
@@ -48,7 +47,7 @@ export async function sendNotice(
   if (local.length > 0) {
     await deps.store.deliver(
       local.map((user) => ({ user, folder: 'INBOX' })),
-      Readable.from([dsn]),
+      dsn,
       { source: 'local', prepend: 'Return-Path: <>\r\n' },
     );
   }

@@ -78,7 +78,7 @@ export async function deliverMessage(ctx: PolicyContext, opts: { junk: boolean }
     const prepend = `Return-Path: <${sender}>\r\nDelivered-To: ${user}\r\n${auth}${received}`;
     // Junk is a special-use folder ensureUser() creates; INBOX always exists.
     if (folder !== 'INBOX') await store.ensureUser(user);
-    const [d] = await store.deliver([{ user, folder }], message.spool.stream(), {
+    const [d] = await store.deliver([{ user, folder }], message.spool.inMemory() ?? message.spool.stream(), {
       source,
       prepend,
       maxSize: config.smtp.max_message_size,

@@ -23,6 +23,8 @@ export interface SpooledMessage {
   head(): string;
   /** A fresh stream of the whole message, as often as needed. */
   stream(): Readable;
+  /** The whole message when it stayed in memory (under the memory limit), else undefined. */
+  inMemory(): Buffer | undefined;
   dispose(): Promise<void>;
 }
 
@@ -117,6 +119,14 @@ export class Spool extends Writable implements SpooledMessage {
 
   head(): string {
     return this.headText;
+  }
+
+  /** The whole message when it stayed in memory (under the memory limit), else undefined. */
+  inMemory(): Buffer | undefined {
+    if (this.file || this.oversized) return undefined;
+    const whole = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    this.chunks = [whole];
+    return whole;
   }
 
   stream(): Readable {

@@ -6,13 +6,14 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Delivered, DeliverOptions, MailboxRef } from '../store.js';
+import { DurableWriteError, writeDurably } from './durable-writer.js';
 import type { Entry } from './entry.js';
 import { canonicalFlag, formatName, newBaseName, SYSTEM_FLAG_LETTERS, sortLetters } from './filename.js';
 import type { FolderState } from './folder.js';
 import { numberFile, numberFiles, numberLater } from './numbering.js';
-import { fsyncDir, writeBody } from './write.js';
+import { CrlfNormalizer, fsyncDir, tooLargeError, writeBody } from './write.js';
 
 export interface DeliverHost {
   opts: { fsync: boolean };
@@ -42,52 +43,86 @@ function place(base: string, letters: string, flagged: boolean): { sub: 'new' | 
   return flagged ? { sub: 'cur', file: formatName(base, letters) } : { sub: 'new', file: base };
 }
 
+/** Bodies in memory up to this size go through the durable writer thread in one piece. */
+const IN_MEMORY_LIMIT = 8 << 20;
+
 export async function deliverInto(
   host: DeliverHost,
   targets: readonly Target[],
-  body: Readable,
+  body: Readable | Buffer,
   opts: DeliverOptions,
 ): Promise<Delivered[]> {
   const users = [...new Set(targets.map((t) => t.ref.user))];
   if (!opts.ignoreQuota) for (const u of users) await host.checkQuota(u, 0);
   const first = targets[0];
+  const where = `${first.ref.user} ${first.ref.folder}`;
   const tmpBase = newBaseName();
   const tmpPath = join(first.state.dir, 'tmp', tmpBase);
-  const { size } = await writeBody(tmpPath, body, {
-    onMissingDir: () => host.folderGone(first.ref),
-    prepend: opts.prepend,
-    maxSize: opts.maxSize,
-    fsync: host.opts.fsync,
-    where: `${first.ref.user} ${first.ref.folder}`,
-  });
+  const flagged = (opts.flags?.length ?? 0) > 0;
   const placed: { t: Target; base: string; sub: 'new' | 'cur'; file: string }[] = [];
-  try {
+  /** The directory the writer thread has fsynced already. */
+  let synced: string | undefined;
+  let size: number;
+  if (Buffer.isBuffer(body) && body.length <= IN_MEMORY_LIMIT) {
+    const norm = new CrlfNormalizer();
+    const data = [...(opts.prepend ? [norm.push(Buffer.from(opts.prepend))] : []), norm.push(body)];
+    size = data.reduce((n, b) => n + b.length, 0);
+    if (opts.maxSize !== undefined && size > opts.maxSize) throw tooLargeError(opts.maxSize, where);
     if (!opts.ignoreQuota) for (const u of users) await host.checkQuota(u, size);
-    if (opts.internalDate) await fsp.utimes(tmpPath, opts.internalDate, opts.internalDate);
-    const flagged = (opts.flags?.length ?? 0) > 0;
-    for (const [i, t] of targets.entries()) {
-      const base = i === 0 ? `${tmpBase},S=${size},W=${size}` : `${newBaseName()},S=${size},W=${size}`;
-      const letters = await lettersFor(t.state, opts.flags);
-      const p = place(base, letters, flagged);
-      const dest = join(t.state.dir, p.sub, p.file);
-      if (i === 0) await fsp.rename(tmpPath, dest);
-      else
-        await linkOrCopy(
-          join(placed[0].t.state.dir, placed[0].sub, placed[0].file),
-          dest,
-          t.state,
-          host.opts.fsync,
-        );
+    const base = `${tmpBase},S=${size},W=${size}`;
+    const p = place(base, await lettersFor(first.state, opts.flags), flagged);
+    const dest = join(first.state.dir, p.sub, p.file);
+    try {
+      await writeDurably({ tmp: tmpPath, dest, data, mtime: opts.internalDate, fsync: host.opts.fsync });
+    } catch (e) {
+      if (e instanceof DurableWriteError) {
+        if (e.placed) await fsp.unlink(dest).catch(() => undefined);
+        else if (e.code === 'ENOENT') throw host.folderGone(first.ref);
+      }
+      throw e;
+    }
+    placed.push({ t: first, base, ...p });
+    if (host.opts.fsync) synced = join(first.state.dir, p.sub);
+  } else {
+    ({ size } = await writeBody(tmpPath, Buffer.isBuffer(body) ? Readable.from([body]) : body, {
+      onMissingDir: () => host.folderGone(first.ref),
+      prepend: opts.prepend,
+      maxSize: opts.maxSize,
+      fsync: host.opts.fsync,
+      where,
+    }));
+    try {
+      if (!opts.ignoreQuota) for (const u of users) await host.checkQuota(u, size);
+      if (opts.internalDate) await fsp.utimes(tmpPath, opts.internalDate, opts.internalDate);
+      const base = `${tmpBase},S=${size},W=${size}`;
+      const p = place(base, await lettersFor(first.state, opts.flags), flagged);
+      await fsp.rename(tmpPath, join(first.state.dir, p.sub, p.file));
+      placed.push({ t: first, base, ...p });
+    } catch (e) {
+      await fsp.unlink(tmpPath).catch(() => undefined);
+      throw e;
+    }
+  }
+  try {
+    for (const t of targets.slice(1)) {
+      const base = `${newBaseName()},S=${size},W=${size}`;
+      const p = place(base, await lettersFor(t.state, opts.flags), flagged);
+      const from = placed[0];
+      await linkOrCopy(
+        join(from.t.state.dir, from.sub, from.file),
+        join(t.state.dir, p.sub, p.file),
+        t.state,
+        host.opts.fsync,
+      );
       placed.push({ t, base, ...p });
     }
   } catch (e) {
-    await fsp.unlink(tmpPath).catch(() => undefined);
     for (const p of placed) await fsp.unlink(join(p.t.state.dir, p.sub, p.file)).catch(() => undefined);
     throw e;
   }
   // The directory fsync, UID numbering and quota accounting are independent: run them
   // side by side so a delivery waits for the slowest, not for their sum.
-  const dirs = [...new Set(placed.map((p) => join(p.t.state.dir, p.sub)))];
+  const dirs = [...new Set(placed.map((p) => join(p.t.state.dir, p.sub)))].filter((d) => d !== synced);
   const [, uids] = await Promise.all([
     host.opts.fsync ? Promise.all(dirs.map(fsyncDir)) : undefined,
     opts.uidLater

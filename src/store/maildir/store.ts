@@ -103,10 +103,14 @@ export class MaildirStore implements Store {
     return this.state({ user: ref.user, folder });
   }
 
-  async deliver(to: readonly MailboxRef[], body: Readable, opts: DeliverOptions): Promise<Delivered[]> {
+  async deliver(
+    to: readonly MailboxRef[],
+    body: Readable | Buffer,
+    opts: DeliverOptions,
+  ): Promise<Delivered[]> {
     // Until we iterate the body, an 'error' on it must not become an uncaught exception;
     // the iteration in writeBody still sees the error.
-    body.on('error', noop);
+    if (!Buffer.isBuffer(body)) body.on('error', noop);
     if (to.length === 0) throw new MailctlError('invalid-input', 'deliver() needs at least one mailbox');
     const targets: { ref: MailboxRef; state: FolderState }[] = [];
     const seen = new Set<FolderState>();

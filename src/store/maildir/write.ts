@@ -42,6 +42,10 @@ export class CrlfNormalizer {
 }
 const CRLF_CR = Buffer.from([CR]);
 
+export function tooLargeError(maxSize: number, where: string): MailctlError {
+  return new MailctlError('too-large', `message larger than the limit of ${maxSize} bytes`, { where });
+}
+
 /** Bodies up to this size are written with one synchronous writev (page cache only). */
 const SYNC_WRITE_LIMIT = 256 * 1024;
 
@@ -115,11 +119,7 @@ export async function writeBody(
       if (tooLarge) continue; // keep draining so the sender is not stuck; nothing is written
       await add(norm.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)));
     }
-    if (tooLarge) {
-      throw new MailctlError('too-large', `message larger than the limit of ${opts.maxSize} bytes`, {
-        where: opts.where,
-      });
-    }
+    if (tooLarge) throw tooLargeError(opts.maxSize ?? 0, opts.where);
     await flush(true);
     if (opts.fsync) await fsyncFd(fd);
     fs.closeSync(fd);

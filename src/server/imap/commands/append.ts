@@ -3,7 +3,6 @@
  * memory before anything is written (the framer collects it), so a client that hangs up
  * mid-literal leaves nothing behind; the store writes tmp/ → fsync → rename.
  */
-import { Readable } from 'node:stream';
 import { MailctlError } from '../../../errors.js';
 import { Args, parseDateTime, parseFlags } from '../../../proto/imap/args.js';
 import type { Delivered } from '../../../store/store.js';
@@ -27,7 +26,7 @@ export const append: CommandHandler = {
     if (msg.value.length === 0) return no('empty message', 'CANNOT');
     let delivered: Delivered[];
     try {
-      delivered = await s.ctx.store.deliver([{ user: s.user!, folder }], Readable.from([msg.value]), {
+      delivered = await s.ctx.store.deliver([{ user: s.user!, folder }], msg.value, {
         source: 'imap-append',
         flags,
         internalDate: date,

@@ -33,7 +33,7 @@ export const check: Check = {
   async run(ctx): Promise<Verdict> {
     if (ctx.session.user || !ctx.message) return pass('authenticated-sender');
     const { config, resolver } = ctx.daemon;
-    const res = await authenticate(ctx.message.spool.stream(), {
+    const res = await authenticate(ctx.message.spool.inMemory() ?? ctx.message.spool.stream(), {
       ip: ctx.session.remoteAddress,
       helo: ctx.session.helo,
       sender: ctx.sender?.parsed?.address ?? '',

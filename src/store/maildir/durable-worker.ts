@@ -1,0 +1,141 @@
+/**
+ * The worker side of durable-writer.ts: runs each job's file system calls on its own
+ * event loop. See durable-writer.ts for why this thread exists.
+ *
+ * A job: create `tmp` exclusively, write `data`, set the mtime, fsync, close, rename to
+ * `dest`, then fsync dest's directory (shared by every job renamed into it meanwhile:
+ * one directory fsync covers every rename made before it started). On any failure
+ * before the rename the tmp file is removed and the error's code and message go back.
+ */
+import fs from 'node:fs';
+import { dirname } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+
+export interface WireJob {
+  id: number;
+  tmp: string;
+  dest: string;
+  data: Uint8Array[];
+  /** Milliseconds since the epoch, for the mtime (IMAP INTERNALDATE). */
+  mtime?: number;
+  fsync: boolean;
+}
+
+export interface WireDone {
+  id: number;
+  /** `placed`: the file is at dest already (only the directory fsync failed). */
+  error?: { code?: string; message: string; placed: boolean };
+}
+
+const call = <T>(f: (cb: (e: NodeJS.ErrnoException | null, v: T) => void) => void) =>
+  new Promise<T>((res, rej) => f((e, v) => (e ? rej(e) : res(v))));
+
+async function writeFile(j: WireJob): Promise<void> {
+  const fd = await call<number>((cb) => fs.open(j.tmp, 'wx', 0o600, cb));
+  const unlinkTmp = () => new Promise<void>((res) => fs.unlink(j.tmp, () => res()));
+  try {
+    await writeAll(fd, j.data);
+    if (j.mtime !== undefined) {
+      const t = new Date(j.mtime);
+      await call<void>((cb) => fs.futimes(fd, t, t, (e) => cb(e, undefined)));
+    }
+    if (j.fsync) await call<void>((cb) => fs.fsync(fd, (e) => cb(e, undefined)));
+  } catch (e) {
+    await new Promise<void>((res) => fs.close(fd, () => res()));
+    await unlinkTmp();
+    throw e;
+  }
+  try {
+    await call<void>((cb) => fs.close(fd, (e) => cb(e, undefined)));
+    await call<void>((cb) => fs.rename(j.tmp, j.dest, (e) => cb(e, undefined)));
+  } catch (e) {
+    await unlinkTmp();
+    throw e;
+  }
+  if (j.fsync) {
+    try {
+      await syncDir(dirname(j.dest));
+    } catch (e) {
+      throw Object.assign(e as Error, { placed: true });
+    }
+  }
+}
+
+/** Writes every buffer, continuing after short writes. */
+async function writeAll(fd: number, data: Uint8Array[]): Promise<void> {
+  let rest = data;
+  while (rest.length > 0) {
+    let n = await call<number>((cb) => fs.writev(fd, rest, cb));
+    const left: Uint8Array[] = [];
+    for (const b of rest) {
+      if (n >= b.byteLength) n -= b.byteLength;
+      else {
+        left.push(n > 0 ? b.subarray(n) : b);
+        n = 0;
+      }
+    }
+    rest = left;
+  }
+}
+
+interface DirSync {
+  running?: Promise<void>;
+  next?: Promise<void>;
+}
+const dirSyncs = new Map<string, DirSync>();
+
+/** Group commit: callers arriving while an fsync runs share the one that starts after it. */
+function syncDir(dir: string): Promise<void> {
+  let st = dirSyncs.get(dir);
+  if (!st) {
+    st = {};
+    dirSyncs.set(dir, st);
+  }
+  const s = st;
+  if (!s.running) {
+    s.running = syncDirNow(dir).finally(() => {
+      s.running = undefined;
+      if (!s.next) dirSyncs.delete(dir);
+    });
+    return s.running;
+  }
+  s.next ??= s.running
+    .catch(() => undefined)
+    .then(() => {
+      s.next = undefined;
+      return syncDir(dir);
+    });
+  return s.next;
+}
+
+async function syncDirNow(dir: string): Promise<void> {
+  const fd = await call<number>((cb) => fs.open(dir, 'r', cb));
+  try {
+    await call<void>((cb) => fs.fsync(fd, (e) => cb(e, undefined)));
+  } finally {
+    fs.close(fd, () => undefined);
+  }
+}
+
+// Replies finished in the same turn go back in one message (one wake-up of the main thread).
+let outbox: WireDone[] = [];
+function reply(d: WireDone): void {
+  if (outbox.length === 0) {
+    setImmediate(() => {
+      const batch = outbox;
+      outbox = [];
+      parentPort?.postMessage(batch);
+    });
+  }
+  outbox.push(d);
+}
+
+parentPort?.on('message', (jobs: WireJob[]) => {
+  for (const j of jobs) {
+    writeFile(j).then(
+      () => reply({ id: j.id }),
+      (e: NodeJS.ErrnoException & { placed?: boolean }) =>
+        reply({ id: j.id, error: { code: e.code, message: e.message, placed: e.placed === true } }),
+    );
+  }
+});
