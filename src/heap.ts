@@ -13,11 +13,6 @@
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 export function keepHeapSmall(o: { youngMaxMb: number; growPercent: number }): void {
-  if (process.env.HEAP_X === 'off') return;
-  if (process.env.HEAP_X) {
-    const [y, g] = process.env.HEAP_X.split(',').map(Number);
-    o = { youngMaxMb: y, growPercent: g };
-  }
   setFlagsFromString(`--heap-growing-percent=${o.growPercent}`);
   const t = setInterval(() => {
     const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
