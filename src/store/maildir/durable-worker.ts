@@ -23,6 +23,11 @@ export interface WireJob {
 
 export interface WireDone {
   id: number;
+  /**
+   * The job's data, moved back: the main thread's heap is collected often, this thread's
+   * rarely, so bodies left here would pile up as external memory (~60 MB seen).
+   */
+  data: Uint8Array[];
   /** `placed`: the file is at dest already (only the directory fsync failed). */
   error?: { code?: string; message: string; placed: boolean };
 }
@@ -124,7 +129,10 @@ function reply(d: WireDone): void {
     setImmediate(() => {
       const batch = outbox;
       outbox = [];
-      parentPort?.postMessage(batch);
+      parentPort?.postMessage(
+        batch,
+        batch.flatMap((d) => d.data.map((b) => b.buffer as ArrayBuffer)),
+      );
     });
   }
   outbox.push(d);
@@ -133,9 +141,13 @@ function reply(d: WireDone): void {
 parentPort?.on('message', (jobs: WireJob[]) => {
   for (const j of jobs) {
     writeFile(j).then(
-      () => reply({ id: j.id }),
+      () => reply({ id: j.id, data: j.data }),
       (e: NodeJS.ErrnoException & { placed?: boolean }) =>
-        reply({ id: j.id, error: { code: e.code, message: e.message, placed: e.placed === true } }),
+        reply({
+          id: j.id,
+          data: j.data,
+          error: { code: e.code, message: e.message, placed: e.placed === true },
+        }),
     );
   }
 });
