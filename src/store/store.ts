@@ -34,7 +34,8 @@ export interface DeliverOptions {
    * The caller does not need the UID (SMTP delivery): deliver() resolves once the message
    * is durable (file and directory fsynced) and the UID is assigned shortly after, many
    * deliveries per dovecot-uidlist lock; Delivered.uid is then 0. Readers see the message
-   * either way (an unnumbered file is numbered by the next refresh).
+   * either way (an unnumbered file is numbered by the next refresh). A caller that wants
+   * the UIDs of several such deliveries at once asks uidsOf() afterwards (one lock for all).
    */
   uidLater?: boolean;
 }
@@ -153,6 +154,11 @@ export interface MailboxLock {
 export interface Store {
   /** Writes the body once per target: tmp/, fsync, rename to new/ (cur/ when flags are set), fsync the directory. */
   deliver(to: readonly MailboxRef[], body: Readable | Buffer, opts: DeliverOptions): Promise<Delivered[]>;
+  /**
+   * UIDs of messages delivered into `ref` with uidLater, by Delivered.id, in that order;
+   * any still waiting for background numbering are numbered now.
+   */
+  uidsOf(ref: MailboxRef, ids: readonly string[]): Promise<number[]>;
   open(ref: MailboxRef, opts?: { readOnly?: boolean }): Promise<MailboxView>;
   listFolders(user: string): Promise<FolderInfo[]>;
   createFolder(user: string, folder: string, specialUse?: string): Promise<void>;

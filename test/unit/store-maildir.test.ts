@@ -175,6 +175,23 @@ for (const kind of ['stream', 'buffer'] as const) {
   });
 }
 
+test('uidsOf: deliveries numbered later get their UIDs in one go, in the order asked', async () => {
+  const store = makeStore();
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [d] = await store.deliver([alice], msg(`m${i}\r\n`), { source: 'migrate', uidLater: true });
+    assert.equal(d.uid, 0);
+    ids.push(d.id);
+  }
+  const uids = await store.uidsOf(alice, ids);
+  assert.deepEqual([...uids].sort(), [1, 2, 3, 4]);
+  const v = await store.open(alice);
+  for (const [k, id] of ids.entries()) {
+    assert.equal((await v.readAll(uids[k])).toString(), `m${k}\r\n`, id);
+  }
+  assert.deepEqual(await store.uidsOf(alice, [ids[2], ids[0]]), [uids[2], uids[0]]);
+});
+
 test('CRLF normalisation across chunk boundaries', async () => {
   const { CrlfNormalizer } = await import('../../src/store/maildir/write.js');
   const n = new CrlfNormalizer();

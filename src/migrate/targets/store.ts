@@ -70,6 +70,18 @@ export class StoreTarget implements Target {
     flags: readonly string[],
     internalDate: Date,
   ): Promise<{ uid: number }> {
+    const { id } = await this.put(folder, body, flags, internalDate, false);
+    const [uid] = await this.store.uidsOf({ user: this.user, folder }, [id]);
+    return { uid };
+  }
+
+  private async put(
+    folder: string,
+    body: Buffer,
+    flags: readonly string[],
+    internalDate: Date,
+    uidLater: boolean,
+  ): Promise<{ id: string; uid: number }> {
     this.store ??= await this.open();
     // As a stream, not a Buffer: the store would hand a Buffer to its writer thread, which
     // suits SMTP's small messages (+15 % rate) but costs a migration a copy of every body
@@ -79,29 +91,40 @@ export class StoreTarget implements Target {
       flags,
       internalDate,
       maxSize: this.maxSize,
+      uidLater,
     });
-    return { uid: d.uid };
+    return { id: d.id, uid: d.uid };
   }
 
   /**
-   * Several deliveries at once: each still fsyncs its file and directory, but the disk and
-   * the uidlist lock overlap instead of taking turns.
+   * Several deliveries at once: each still fsyncs its file, the disk work overlaps, and the
+   * whole batch is numbered under one uidlist lock at the end (one lock per message was
+   * ~45 µs of blocked main thread each, the O_EXCL lock-file create).
    */
   async appendBatch(folder: string, msgs: readonly AppendItem[]): Promise<AppendResult[]> {
     const out: AppendResult[] = new Array(msgs.length);
+    const ids: (string | undefined)[] = new Array(msgs.length);
     let next = 0;
     const worker = async () => {
       while (next < msgs.length) {
         const i = next++;
         const m = msgs[i];
         try {
-          out[i] = await this.append(folder, m.body, m.flags, m.internalDate);
+          ids[i] = (await this.put(folder, m.body, m.flags, m.internalDate, true)).id;
         } catch (e) {
           out[i] = { error: e };
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(STORE_CONCURRENCY, msgs.length) }, worker));
+    const stored = ids.flatMap((id, i) => (id ? [{ id, i }] : []));
+    if (stored.length > 0) {
+      const uids = await this.store.uidsOf(
+        { user: this.user, folder },
+        stored.map((s) => s.id),
+      );
+      for (const [k, s] of stored.entries()) out[s.i] = { uid: uids[k] };
+    }
     return out;
   }
 

@@ -90,10 +90,10 @@ export async function deliverInto(
       maxSize: opts.maxSize,
       fsync: host.opts.fsync,
       where,
+      mtime: opts.internalDate,
     }));
     try {
       if (!opts.ignoreQuota) for (const u of users) await host.checkQuota(u, size);
-      if (opts.internalDate) await fsp.utimes(tmpPath, opts.internalDate, opts.internalDate);
       const base = `${tmpBase},S=${size},W=${size}`;
       const p = place(base, await lettersFor(first.state, opts.flags), flagged);
       await fsp.rename(tmpPath, join(first.state.dir, p.sub, p.file));

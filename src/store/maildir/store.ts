@@ -26,7 +26,7 @@ import { FolderState } from './folder.js';
 import * as tree from './folders.js';
 import { lockMailbox } from './mailbox-lock.js';
 import { checkFolderName, folderPath, isInbox, userParts } from './names.js';
-import { flushLater } from './numbering.js';
+import { flushLater, numberFile } from './numbering.js';
 import { QuotaFile } from './quota.js';
 import { MaildirView } from './view.js';
 
@@ -123,6 +123,20 @@ export class MaildirStore implements Store {
     const delivered = await deliverInto(this, targets, body, opts);
     for (const d of delivered) this.changes.publish({ type: 'delivered', ref: d.ref, uid: d.uid });
     return delivered;
+  }
+
+  async uidsOf(ref: MailboxRef, ids: readonly string[]): Promise<number[]> {
+    const state = await this.requireFolder(ref);
+    // An empty name is a barrier: it joins the waiting background batch and runs it now.
+    await numberFile(state, '');
+    return ids.map((id) => {
+      const uid = state.uidlist.byBase.get(id);
+      if (!uid)
+        throw new MailctlError('bug', `message ${id} has no UID after numbering`, {
+          where: `${ref.user} ${ref.folder}`,
+        });
+      return uid;
+    });
   }
 
   folderGone(ref: MailboxRef): Error {

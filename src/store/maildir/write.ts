@@ -46,7 +46,11 @@ export function tooLargeError(maxSize: number, where: string): MailctlError {
   return new MailctlError('too-large', `message larger than the limit of ${maxSize} bytes`, { where });
 }
 
-/** Bodies up to this size are written with one synchronous writev (page cache only). */
+/**
+ * Bodies up to this size are written with one synchronous writev (page cache only). Tried:
+ * handing the final write of bodies over 32 KB to the thread pool — a migration then took
+ * more CPU in all (5.3–6.2 s user instead of 4.6–4.8) and longer on 2 cores.
+ */
 const SYNC_WRITE_LIMIT = 256 * 1024;
 
 const openFd = (path: string, flags: string, mode: number) =>
@@ -80,7 +84,15 @@ async function writeAll(fd: number, bufs: Buffer[], sync: boolean): Promise<void
 export async function writeBody(
   path: string,
   body: Readable,
-  opts: { prepend?: string; maxSize?: number; fsync: boolean; where: string; onMissingDir?: () => Error },
+  opts: {
+    prepend?: string;
+    maxSize?: number;
+    fsync: boolean;
+    where: string;
+    onMissingDir?: () => Error;
+    /** Set as the file's mtime before the fsync (IMAP INTERNALDATE). */
+    mtime?: Date;
+  },
 ): Promise<Written> {
   let fd: number;
   try {
@@ -121,6 +133,7 @@ export async function writeBody(
     }
     if (tooLarge) throw tooLargeError(opts.maxSize ?? 0, opts.where);
     await flush(true);
+    if (opts.mtime) fs.futimesSync(fd, opts.mtime, opts.mtime);
     if (opts.fsync) await fsyncFd(fd);
     fs.closeSync(fd);
     fd = -1;
