@@ -7,7 +7,8 @@
  *
  *   npm run build && npx tsx bench/migrate/run.ts [--users 4] [--messages 2600] [--avg-bytes 48000] [--rounds 1]
  *
- * `--tools store,doveadm` runs only the tools whose names contain those words.
+ * `--other-bin DIR/bin/mailctl.js` adds a row for another build of mailctl into the store
+ * (a before/after comparison in the same run). `--tools store,doveadm` runs only the tools whose names contain those words.
  *
  * Output: a Markdown table on stdout and bench/out/migrate.json. Nothing is committed.
  */
@@ -83,6 +84,7 @@ type Tool =
   | 'mailctl→dovecot'
   | 'mailctl→dovecot (STARTTLS)'
   | 'mailctl→store'
+  | 'mailctl→store [--other-bin]'
   | 'doveadm backup'
   | 'mbsync'
   | 'imapsync';
@@ -97,7 +99,8 @@ async function runTool(
   if (existsSync(dir)) renameSync(dir, `${dir}.old.${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const users = m.users.map((u) => u.name);
-  if (tool === 'mailctl→store') {
+  const bin = tool.includes('--other-bin') ? otherBin! : join(ROOT, 'bin/mailctl.js');
+  if (tool.startsWith('mailctl→store')) {
     writeFileSync(
       join(dir, 'mailctl.toml'),
       `hostname = "mx.bench.test"\ndata_dir = "data"\n[store]\nfsync = true\n`,
@@ -125,11 +128,11 @@ async function runTool(
     ];
     const env = { MAILCTL_MASTER_PASSWORD: MASTER.password };
     const full = await measure(
-      [{ cmd: process.execPath, args: args.map((a) => (a === 'bin/mailctl.js' ? join(ROOT, a) : a)), env }],
+      [{ cmd: process.execPath, args: args.map((a) => (a === 'bin/mailctl.js' ? bin : a)), env }],
       `${tool}-${round}-full`,
     );
     const again = await measure(
-      [{ cmd: process.execPath, args: args.map((a) => (a === 'bin/mailctl.js' ? join(ROOT, a) : a)), env }],
+      [{ cmd: process.execPath, args: args.map((a) => (a === 'bin/mailctl.js' ? bin : a)), env }],
       `${tool}-${round}-again`,
     );
     const stored = Number(
@@ -297,6 +300,9 @@ const tools: Tool[] = [
   'mailctl→dovecot (STARTTLS)',
 ];
 if (process.env.IMAPSYNC) tools.push('imapsync');
+// --other-bin /path/to/bin/mailctl.js: another build into the store too (before/after in one run)
+const otherBin = argv.includes('--other-bin') ? resolve(argv[argv.indexOf('--other-bin') + 1]) : undefined;
+if (otherBin) tools.push('mailctl→store [--other-bin]');
 // --tools store,doveadm: only the tools whose name contains one of the words (quick reruns)
 const only = argv.includes('--tools') ? argv[argv.indexOf('--tools') + 1].split(',') : undefined;
 if (only) tools.splice(0, tools.length, ...tools.filter((t) => only.some((w) => t.includes(w))));

@@ -3,13 +3,14 @@
  * event loop. See durable-writer.ts for why this thread exists.
  *
  * A job: create `tmp` exclusively, write `data`, set the mtime, fsync, close, rename to
- * `dest`, then fsync dest's directory (shared by every job renamed into it meanwhile:
- * one directory fsync covers every rename made before it started). On any failure
- * before the rename the tmp file is removed and the error's code and message go back.
+ * `dest`, then fsync dest's directory (group commit, write.ts: one directory fsync covers
+ * every rename made before it started). On any failure before the rename the tmp file is
+ * removed; the error's code and message go back.
  */
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { fsyncDir } from './write.js';
 
 export interface WireJob {
   id: number;
@@ -59,7 +60,7 @@ async function writeFile(j: WireJob): Promise<void> {
   }
   if (j.fsync) {
     try {
-      await syncDir(dirname(j.dest));
+      await fsyncDir(dirname(j.dest));
     } catch (e) {
       throw Object.assign(e as Error, { placed: true });
     }
@@ -80,45 +81,6 @@ async function writeAll(fd: number, data: Uint8Array[]): Promise<void> {
       }
     }
     rest = left;
-  }
-}
-
-interface DirSync {
-  running?: Promise<void>;
-  next?: Promise<void>;
-}
-const dirSyncs = new Map<string, DirSync>();
-
-/** Group commit: callers arriving while an fsync runs share the one that starts after it. */
-function syncDir(dir: string): Promise<void> {
-  let st = dirSyncs.get(dir);
-  if (!st) {
-    st = {};
-    dirSyncs.set(dir, st);
-  }
-  const s = st;
-  if (!s.running) {
-    s.running = syncDirNow(dir).finally(() => {
-      s.running = undefined;
-      if (!s.next) dirSyncs.delete(dir);
-    });
-    return s.running;
-  }
-  s.next ??= s.running
-    .catch(() => undefined)
-    .then(() => {
-      s.next = undefined;
-      return syncDir(dir);
-    });
-  return s.next;
-}
-
-async function syncDirNow(dir: string): Promise<void> {
-  const fd = await call<number>((cb) => fs.open(dir, 'r', cb));
-  try {
-    await call<void>((cb) => fs.fsync(fd, (e) => cb(e, undefined)));
-  } finally {
-    fs.close(fd, () => undefined);
   }
 }
 
