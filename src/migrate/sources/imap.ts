@@ -9,6 +9,7 @@
  * folder, and with CONDSTORE list only what changed (new UIDs, CHANGEDSINCE for flags).
  */
 import { imapError } from '../imap-connect.js';
+import { listedMessage } from '../listed.js';
 import { normalizeFlags } from '../names.js';
 import type {
   FetchedMessage,
@@ -137,12 +138,12 @@ export class ImapSource implements Source {
   }
 
   private message(m: Awaited<ReturnType<typeof fetchMeta>>[number], messageIds: boolean): SourceMessage {
-    const msg: SourceMessage = {
-      key: String(m.uid),
-      size: m.size ?? 0,
-      flags: normalizeFlags(m.flags),
-      internalDate: m.internalDate ?? new Date(0),
-    };
+    const msg = listedMessage(
+      String(m.uid),
+      m.size ?? 0,
+      normalizeFlags(m.flags),
+      m.internalDate ?? new Date(0),
+    );
     if (messageIds) {
       const h = m.header?.toString('latin1') ?? '';
       const id = /^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(h);

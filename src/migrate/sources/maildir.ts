@@ -10,8 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailctlError } from '../../errors.js';
 import { decodeMutf7, encodeMutf7 } from '../../proto/mutf7.js';
+import { listedMessage } from '../listed.js';
 import { normalizeFlags } from '../names.js';
-import type { FetchedMessage, FolderListing, Source, SourceFolder, SourceMessage } from '../types.js';
+import type { FetchedMessage, FolderListing, Source, SourceFolder } from '../types.js';
 
 const LETTERS: Record<string, string> = {
   D: '\\Draft',
@@ -162,12 +163,7 @@ export class MaildirSource implements Source {
           if (!st.isFile()) continue;
           const { base, flags } = parseMaildirName(name, letters);
           const kw = courier.get(base) ?? [];
-          const m: SourceMessage = {
-            key: base,
-            size: st.size,
-            flags: normalizeFlags([...flags, ...kw]),
-            internalDate: st.mtime,
-          };
+          const m = listedMessage(base, st.size, normalizeFlags([...flags, ...kw]), st.mtime);
           if (opts.messageIds) m.messageId = await messageIdOf(file);
           listing.messages.push(m);
         } catch (e) {

@@ -8,6 +8,7 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { MailctlError } from '../../errors.js';
 import { CrlfHasher } from '../hash.js';
+import { listedMessage } from '../listed.js';
 import { normalizeFlags } from '../names.js';
 import type { FetchedMessage, FolderListing, Source, SourceFolder, SourceMessage } from '../types.js';
 import { type MboxFormat, MboxParser } from './mbox-parse.js';
@@ -82,14 +83,9 @@ async function* scanFile(
         const n = seen.get(sha) ?? 0;
         seen.set(sha, n + 1);
         const key = `${sha}#${n}`;
-        const meta: SourceMessage = {
-          key,
-          size: hasher.bytes,
-          flags: normalizeFlags(e.flags),
-          internalDate: date ?? mtime,
-          messageId: e.messageId,
-          sha256: sha,
-        };
+        const meta = listedMessage(key, hasher.bytes, normalizeFlags(e.flags), date ?? mtime);
+        meta.messageId = e.messageId;
+        meta.sha256 = sha;
         ready.push({ meta, body: keep(key) ? Buffer.concat(chunks) : undefined });
         chunks = [];
         hasher = undefined;
