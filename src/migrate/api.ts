@@ -26,6 +26,8 @@ export interface MigrateOptions extends MigrateRequest {
   maxBytesPerSecond?: number;
   maxMessageSize?: number;
   verify: boolean;
+  /** Messages of one user whose listings are held from the start (see CopyOptions.listAhead). */
+  listAhead?: number;
   createAccounts: boolean;
   passwdFile?: string;
   /** Rehearse only the first N users; the others are surveyed to project the real run. */
@@ -111,6 +113,7 @@ export async function migrate(opts: MigrateOptions): Promise<RunReport> {
       folderMap,
       maxBytesPerSecond: opts.maxBytesPerSecond,
       maxMessageSize: opts.maxMessageSize,
+      listAhead: opts.listAhead,
       verify: opts.rehearse || opts.verify,
       retries: opts.retries ?? 3,
       retryDelayMs: opts.retryDelayMs ?? 1000,

@@ -71,6 +71,7 @@ export interface RunOptions {
   folderMap: Map<string, string>;
   maxBytesPerSecond?: number;
   maxMessageSize?: number;
+  listAhead?: number;
   verify: boolean;
   retries: number;
   retryDelayMs: number;
@@ -178,6 +179,7 @@ async function migrateUser(
         folderMap: opts.folderMap,
         throttle,
         maxMessageSize: opts.maxMessageSize,
+        listAhead: opts.listAhead,
         fullList: opts.verify,
         progress: (p) => opts.onEvent?.({ type: 'progress', user: job.sourceUser, progress: { ...p } }),
       });

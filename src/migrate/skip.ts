@@ -11,7 +11,11 @@ import { createHash } from 'node:crypto';
 import type { CopyOptions, FolderReport } from './copy.js';
 import type { FolderListing, FolderStatus, Source, SourceFolder, Target } from './types.js';
 
-export type Listed = FolderListing & { unchanged?: boolean };
+/**
+ * `unchanged`: skipped by its summary, nothing listed. `deferred`: listed for the totals,
+ * entries dropped, listed again right before the folder is copied (large users).
+ */
+export type Listed = FolderListing & { unchanged?: boolean; deferred?: boolean };
 
 function sameState(a: FolderStatus, b: FolderStatus): boolean {
   return (

@@ -270,6 +270,45 @@ describe('migrate IMAP → IMAP (real Dovecot source and target)', () => {
     }
   });
 
+  it('a user over listAhead: folders listed again just before their copy, every byte arrives', async () => {
+    const user = c.manifest.users[1].name;
+    const want = c.manifest.messages.filter((m) => m.user === user);
+    const dst4 = await targetDovecot(
+      join(tmp.path, 'deferred'),
+      c.manifest.users.map((u) => u.name),
+    );
+    try {
+      const r = await migrate(
+        base(src, dst4, {
+          usersFile: usersCsv,
+          toMaster: MASTER,
+          only: [user],
+          verify: false,
+          listAhead: 5,
+          state: join(tmp.path, 's4.sqlite'),
+        }),
+      );
+      assert.equal(r.users[0].status, 'ok', JSON.stringify(r.users[0].error));
+      assert.equal(r.totals.copied, want.length);
+      const got = [...(await targetHashes(dst4, user)).values()].flat().sort();
+      assert.deepEqual(got, want.map((m) => m.sha256).sort());
+      // and a re-run with the same setting finds nothing to copy
+      const again = await migrate(
+        base(src, dst4, {
+          usersFile: usersCsv,
+          toMaster: MASTER,
+          only: [user],
+          verify: false,
+          listAhead: 5,
+          state: join(tmp.path, 's4.sqlite'),
+        }),
+      );
+      assert.equal(again.totals.copied, 0);
+    } finally {
+      await dst4.stop();
+    }
+  });
+
   it('the rehearsal catches a deliberately broken target (quota too small) and lists the refused messages', async () => {
     const broken = await targetDovecot(
       join(tmp.path, 'broken'),

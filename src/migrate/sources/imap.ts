@@ -129,8 +129,9 @@ export class ImapSource implements Source {
         }
         return listing;
       }
-      for (const m of await fetchMeta(this.conn, '1:*', items))
-        listing.messages.push(this.message(m, Boolean(opts.messageIds)));
+      await fetchMeta(this.conn, '1:*', items, '', (m) =>
+        listing.messages.push(this.message(m, Boolean(opts.messageIds))),
+      );
       return listing;
     } catch (e) {
       throw imapError(e, `${this.where} ${folder.raw}`);

@@ -107,7 +107,7 @@ export class Uidlist {
       if (!Number.isInteger(uid) || uid <= 0 || colon < 0) continue;
       const file = line.slice(colon + 2);
       const c = file.indexOf(':');
-      this.byBase.set(c < 0 ? file : file.slice(0, c), uid);
+      this.byBase.set(own(c < 0 ? file : file.slice(0, c)), uid);
       if (uid >= this.header.nextUid) this.header.nextUid = uid + 1;
     }
   }
@@ -131,7 +131,7 @@ export class Uidlist {
       uids.push(uid);
       text += `${uid} :${f}\n`;
       const c = f.indexOf(':');
-      this.byBase.set(c < 0 ? f : f.slice(0, c), uid);
+      this.byBase.set(own(c < 0 ? f : f.slice(0, c)), uid);
     }
     // No fsync: the message files are durable; a lost record only means the file is
     // numbered again (with a new UID) by the next sync, which IMAP clients tolerate.
@@ -162,6 +162,17 @@ export class Uidlist {
     this.offset = 0;
     this.refresh();
   }
+}
+
+/**
+ * A copy of `s` that owns its characters. A substring is a view that keeps its parent
+ * alive: keys sliced out of the file text or out of a full file name kept both, ~40 bytes
+ * a message more in an index that holds every message of the folder (200,000 in a large
+ * mailbox). The names come from UTF-8 text or are our own ASCII, so a UTF-8 round trip
+ * copies them exactly.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function headerLine(h: UidlistHeader): string {
