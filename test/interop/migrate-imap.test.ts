@@ -244,69 +244,56 @@ describe('migrate IMAP → IMAP (real Dovecot source and target)', () => {
     }
   });
 
-  it('without STARTTLS (--no-starttls: reads go into one reused buffer) every byte still arrives, verified clean', async () => {
-    const user = c.manifest.users[2].name;
-    const dst3 = await targetDovecot(
-      join(tmp.path, 'plain'),
+  /** One user into a fresh target Dovecot; the target's hashes against the corpus's. */
+  async function intoFreshTarget(
+    dir: string,
+    user: string,
+    extra: Partial<MigrateOptions>,
+    check: (r: Awaited<ReturnType<typeof migrate>>, again: () => ReturnType<typeof migrate>) => Promise<void>,
+  ): Promise<void> {
+    const dst = await targetDovecot(
+      join(tmp.path, dir),
       c.manifest.users.map((u) => u.name),
     );
     try {
-      const r = await migrate(
-        base(src, dst3, {
-          usersFile: usersCsv,
-          toMaster: MASTER,
-          plain: true,
-          only: [user],
-          state: join(tmp.path, 's3.sqlite'),
-        }),
-      );
-      assert.equal(r.clean, true, JSON.stringify(r.users.map((u) => u.error)));
+      const run = () =>
+        migrate(
+          base(src, dst, {
+            usersFile: usersCsv,
+            toMaster: MASTER,
+            only: [user],
+            state: join(tmp.path, `${dir}.sqlite`),
+            ...extra,
+          }),
+        );
+      const r = await run();
       const want = c.manifest.messages.filter((m) => m.user === user);
+      assert.equal(r.users[0].status, 'ok', JSON.stringify(r.users[0].error));
       assert.equal(r.totals.copied, want.length);
-      const got = [...(await targetHashes(dst3, user)).values()].flat().sort();
+      const got = [...(await targetHashes(dst, user)).values()].flat().sort();
       assert.deepEqual(got, want.map((m) => m.sha256).sort());
+      await check(r, run);
     } finally {
-      await dst3.stop();
+      await dst.stop();
     }
+  }
+
+  it('without STARTTLS (--no-starttls: reads go into one reused buffer) every byte still arrives, verified clean', async () => {
+    await intoFreshTarget('plain', c.manifest.users[2].name, { plain: true }, async (r) => {
+      assert.equal(r.clean, true, JSON.stringify(r.users.map((u) => u.error)));
+    });
   });
 
   it('a user over listAhead: folders listed again just before their copy, every byte arrives', async () => {
-    const user = c.manifest.users[1].name;
-    const want = c.manifest.messages.filter((m) => m.user === user);
-    const dst4 = await targetDovecot(
-      join(tmp.path, 'deferred'),
-      c.manifest.users.map((u) => u.name),
+    await intoFreshTarget(
+      'deferred',
+      c.manifest.users[1].name,
+      { verify: false, listAhead: 5 },
+      async (_r, again) => {
+        // a re-run with the same setting finds nothing to copy
+        assert.equal((await again()).totals.copied, 0);
+      },
     );
-    try {
-      const r = await migrate(
-        base(src, dst4, {
-          usersFile: usersCsv,
-          toMaster: MASTER,
-          only: [user],
-          verify: false,
-          listAhead: 5,
-          state: join(tmp.path, 's4.sqlite'),
-        }),
-      );
-      assert.equal(r.users[0].status, 'ok', JSON.stringify(r.users[0].error));
-      assert.equal(r.totals.copied, want.length);
-      const got = [...(await targetHashes(dst4, user)).values()].flat().sort();
-      assert.deepEqual(got, want.map((m) => m.sha256).sort());
-      // and a re-run with the same setting finds nothing to copy
-      const again = await migrate(
-        base(src, dst4, {
-          usersFile: usersCsv,
-          toMaster: MASTER,
-          only: [user],
-          verify: false,
-          listAhead: 5,
-          state: join(tmp.path, 's4.sqlite'),
-        }),
-      );
-      assert.equal(again.totals.copied, 0);
-    } finally {
-      await dst4.stop();
-    }
   });
 
   it('the rehearsal catches a deliberately broken target (quota too small) and lists the refused messages', async () => {

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { fsyncDir } from './write.js';
+import { fsyncDir, writeAll } from './write.js';
 
 export interface WireJob {
   id: number;
@@ -40,7 +40,11 @@ async function writeFile(j: WireJob): Promise<void> {
   const fd = await call<number>((cb) => fs.open(j.tmp, 'wx', 0o600, cb));
   const unlinkTmp = () => new Promise<void>((res) => fs.unlink(j.tmp, () => res()));
   try {
-    await writeAll(fd, j.data);
+    await writeAll(
+      fd,
+      j.data.map((u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)),
+      false,
+    );
     if (j.mtime !== undefined) {
       const t = new Date(j.mtime);
       await call<void>((cb) => fs.futimes(fd, t, t, (e) => cb(e, undefined)));
@@ -64,23 +68,6 @@ async function writeFile(j: WireJob): Promise<void> {
     } catch (e) {
       throw Object.assign(e as Error, { placed: true });
     }
-  }
-}
-
-/** Writes every buffer, continuing after short writes. */
-async function writeAll(fd: number, data: Uint8Array[]): Promise<void> {
-  let rest = data;
-  while (rest.length > 0) {
-    let n = await call<number>((cb) => fs.writev(fd, rest, cb));
-    const left: Uint8Array[] = [];
-    for (const b of rest) {
-      if (n >= b.byteLength) n -= b.byteLength;
-      else {
-        left.push(n > 0 ? b.subarray(n) : b);
-        n = 0;
-      }
-    }
-    rest = left;
   }
 }
 

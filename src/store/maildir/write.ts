@@ -60,7 +60,7 @@ const writevFd = (fd: number, bufs: Buffer[]) =>
   new Promise<number>((res, rej) => fs.writev(fd, bufs, (e, n) => (e ? rej(e) : res(n))));
 
 /** Writes all of `bufs`, continuing after short writes. */
-async function writeAll(fd: number, bufs: Buffer[], sync: boolean): Promise<void> {
+export async function writeAll(fd: number, bufs: Buffer[], sync: boolean): Promise<void> {
   let rest = bufs;
   while (rest.length > 0) {
     let n = sync ? fs.writevSync(fd, rest) : await writevFd(fd, rest);
