@@ -8,7 +8,10 @@ import { sha256 } from '../hash.js';
 import { normalizeFlags } from '../names.js';
 import type { AppendItem, AppendResult, Target, TargetFolderState, TargetMessage } from '../types.js';
 
-const STORE_CONCURRENCY = 6;
+// Deliveries in flight per batch. 12 against 6 on the 531 MB bench corpus, two same-run
+// comparisons (--other-bin): 5.5 / 6.4 s against 6.0 / 7.7 s, and 7.4 / 6.1 s against 7.8 s
+// (more fsyncs overlap; a batch is at most 512 KB, so peak RSS stayed at ~113 MB).
+const STORE_CONCURRENCY = 12;
 
 export class StoreTarget implements Target {
   readonly kind = 'store' as const;
