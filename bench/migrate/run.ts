@@ -18,6 +18,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateCorpus, type Manifest } from '../../fixtures/corpus/generate.js';
 import { startDovecot } from '../../test/helpers/dovecot.js';
+import { MASTER, startCorpusSource } from './corpus-source.js';
 
 const argv = process.argv.slice(2);
 const arg = (n: string, d: number) => (argv.includes(n) ? Number(argv[argv.indexOf(n) + 1]) : d);
@@ -31,7 +32,6 @@ const opts = {
 const rounds = arg('--rounds', 1);
 const W = resolve(process.env.BENCH_DIR ?? '/tmp/mailctl-bench-migrate');
 const ROOT = resolve(import.meta.dirname, '../..');
-const MASTER = { user: 'admin', password: 'master-secret' };
 mkdirSync(W, { recursive: true });
 
 function corpus(): Manifest {
@@ -284,14 +284,7 @@ writeFileSync(
   join(W, 'users.csv'),
   `source_user,source_password,target_user\n${m.users.map((u) => `${u.name},,${u.name}`).join('\n')}\n`,
 );
-const src = await startDovecot({
-  dir: join(W, 'src-dc'),
-  mailRoot: join(W, 'corpus', 'maildir'),
-  mailPath: '%n/Maildir',
-  separator: '.',
-  users: m.users.map((u) => ({ user: u.name, password: u.password })),
-  master: MASTER,
-});
+const src = await startCorpusSource(W, m, 'src-dc');
 const tools: Tool[] = [
   'mailctl→dovecot',
   'doveadm backup',

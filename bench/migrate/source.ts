@@ -9,18 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Manifest } from '../../fixtures/corpus/generate.js';
-import { startDovecot } from '../../test/helpers/dovecot.js';
+import { startCorpusSource } from './corpus-source.js';
 
 const W = resolve(process.env.BENCH_DIR ?? '/tmp/mailctl-bench-migrate');
 const m = JSON.parse(readFileSync(join(W, 'corpus', 'manifest.json'), 'utf8')) as Manifest;
-const src = await startDovecot({
-  dir: join(W, 'src-dc-manual'),
-  mailRoot: join(W, 'corpus', 'maildir'),
-  mailPath: '%n/Maildir',
-  separator: '.',
-  users: m.users.map((u) => ({ user: u.name, password: u.password })),
-  master: { user: 'admin', password: 'master-secret' },
-});
+const src = await startCorpusSource(W, m, 'src-dc-manual');
 process.stdout.write(`${src.imapPort}\n`);
 const stop = () => void src.stop().then(() => process.exit(0));
 process.once('SIGINT', stop);

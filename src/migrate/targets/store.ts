@@ -73,8 +73,8 @@ export class StoreTarget implements Target {
     flags: readonly string[],
     internalDate: Date,
   ): Promise<{ uid: number }> {
-    const { id } = await this.put(folder, body, flags, internalDate, false);
-    const [uid] = await this.store.uidsOf({ user: this.user, folder }, [id]);
+    // numbered as part of the delivery: no uidsOf() round (and lock) afterwards
+    const { uid } = await this.put(folder, body, flags, internalDate, false);
     return { uid };
   }
 

@@ -16,7 +16,7 @@ export interface WireJob {
   id: number;
   tmp: string;
   dest: string;
-  data: Uint8Array[];
+  data: Uint8Array;
   /** Milliseconds since the epoch, for the mtime (IMAP INTERNALDATE). */
   mtime?: number;
   fsync: boolean;
@@ -28,7 +28,7 @@ export interface WireDone {
    * The job's data, moved back: the main thread's heap is collected often, this thread's
    * rarely, so bodies left here would pile up as external memory (~60 MB seen).
    */
-  data: Uint8Array[];
+  data: Uint8Array;
   /** `placed`: the file is at dest already (only the directory fsync failed). */
   error?: { code?: string; message: string; placed: boolean };
 }
@@ -40,11 +40,7 @@ async function writeFile(j: WireJob): Promise<void> {
   const fd = await call<number>((cb) => fs.open(j.tmp, 'wx', 0o600, cb));
   const unlinkTmp = () => new Promise<void>((res) => fs.unlink(j.tmp, () => res()));
   try {
-    await writeAll(
-      fd,
-      j.data.map((u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)),
-      false,
-    );
+    await writeAll(fd, [Buffer.from(j.data.buffer, j.data.byteOffset, j.data.byteLength)], false);
     if (j.mtime !== undefined) {
       const t = new Date(j.mtime);
       await call<void>((cb) => fs.futimes(fd, t, t, (e) => cb(e, undefined)));
@@ -80,7 +76,7 @@ function reply(d: WireDone): void {
       outbox = [];
       parentPort?.postMessage(
         batch,
-        batch.flatMap((d) => d.data.map((b) => b.buffer as ArrayBuffer)),
+        batch.map((d) => d.data.buffer as ArrayBuffer),
       );
     });
   }

@@ -15,6 +15,7 @@
  * migration, APPEND); streamed bodies keep the in-thread path in write.ts.
  */
 import { Worker } from 'node:worker_threads';
+import { SizeClassPool } from '../../buffer-pool.js';
 import type { WireDone, WireJob } from './durable-worker.js';
 
 export interface DurableJob {
@@ -46,6 +47,11 @@ let worker: Worker | undefined;
 let nextId = 1;
 const waiting = new Map<number, Waiting>();
 let outbox: WireJob[] = [];
+/** Copy buffers, moved to the writer thread and back (see src/buffer-pool.ts). */
+const copies = new SizeClassPool(4096, 1 << 20, 16 << 20);
+
+/** The writer's own heap holds little: job descriptions, never bodies for long. */
+const resourceLimits = { maxYoungGenerationSizeMb: 4 };
 
 function start(): Worker {
   // Under tsx (tests, benchmarks run from source) this module is .ts and so is the worker;
@@ -54,11 +60,9 @@ function start(): Worker {
   const w = import.meta.url.endsWith('.ts')
     ? new Worker(
         `import('tsx/esm/api').then((t) => t.register()).then(() => import(${JSON.stringify(new URL('./durable-worker.ts', import.meta.url).href)}))`,
-        { eval: true },
+        { eval: true, resourceLimits },
       )
-    : new Worker(new URL('./durable-worker.js', import.meta.url), {
-        resourceLimits: { maxYoungGenerationSizeMb: 4 },
-      });
+    : new Worker(new URL('./durable-worker.js', import.meta.url), { resourceLimits });
   w.on('message', (done: WireDone[]) => {
     for (const d of done) {
       const p = waiting.get(d.id);
@@ -66,7 +70,7 @@ function start(): Worker {
       waiting.delete(d.id);
       if (d.error) p.reject(new DurableWriteError(d.error.message, d.error.code, d.error.placed));
       else p.resolve();
-      for (const b of d.data) giveBack(b.buffer as ArrayBuffer);
+      copies.give(d.data.buffer as ArrayBuffer);
     }
     if (waiting.size === 0) w.unref();
   });
@@ -89,7 +93,7 @@ export function writeDurably(job: DurableJob): Promise<void> {
   // message), and moved back when written, to be used again.
   let size = 0;
   for (const b of job.data) size += b.length;
-  const data = Buffer.from(takeBuffer(size), 0, size);
+  const data = Buffer.from(copies.take(size), 0, size);
   let at = 0;
   for (const b of job.data) at += b.copy(data, at);
   if (outbox.length === 0) setImmediate(flush);
@@ -97,42 +101,11 @@ export function writeDurably(job: DurableJob): Promise<void> {
     id,
     tmp: job.tmp,
     dest: job.dest,
-    data: [data],
+    data,
     mtime: job.mtime?.getTime(),
     fsync: job.fsync,
   });
   return p;
-}
-
-/**
- * Copy buffers in power-of-two classes from 4 KB to 1 MB, kept for reuse up to
- * POOL_BYTES: a fresh allocation per message cost page faults and malloc churn (a
- * migration's sys time nearly doubled without this).
- */
-const POOL_MIN = 4096;
-const POOL_MAX = 1 << 20;
-const POOL_BYTES = 16 << 20;
-const pool = new Map<number, ArrayBuffer[]>();
-let pooled = 0;
-
-function takeBuffer(size: number): ArrayBuffer {
-  if (size > POOL_MAX) return new ArrayBuffer(size);
-  const cls = Math.max(POOL_MIN, 2 ** Math.ceil(Math.log2(Math.max(size, 1))));
-  const ab = pool.get(cls)?.pop();
-  if (ab) {
-    pooled -= cls;
-    return ab;
-  }
-  return new ArrayBuffer(cls);
-}
-
-function giveBack(ab: ArrayBuffer): void {
-  const cls = ab.byteLength;
-  if (cls < POOL_MIN || cls > POOL_MAX || (cls & (cls - 1)) !== 0 || pooled + cls > POOL_BYTES) return;
-  const list = pool.get(cls);
-  if (list) list.push(ab);
-  else pool.set(cls, [ab]);
-  pooled += cls;
 }
 
 /** Posts every job queued during this turn of the event loop in one message. */
@@ -144,6 +117,6 @@ function flush(): void {
   worker.ref();
   worker.postMessage(
     jobs,
-    jobs.map((j) => j.data[0].buffer as ArrayBuffer),
+    jobs.map((j) => j.data.buffer as ArrayBuffer),
   );
 }
