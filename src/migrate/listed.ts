@@ -1,7 +1,7 @@
 /**
  * Compact listing entries. A migration lists every message of a user before copying
  * (totals for the ETA, a plan before any write). As plain objects with a Date and an own
- * flags array that was ~375 bytes per message — 75 MB of heap for a 200,000-message
+ * flags array that was ~350 bytes per message — ~70 MB of heap for a 200,000-message
  * mailbox, and RSS past the 150 MB budget. Here flag sets are shared (a mailbox has a few
  * dozen distinct ones) and the internal date is a number, made a Date only when read.
  */

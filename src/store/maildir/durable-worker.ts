@@ -26,7 +26,7 @@ export interface WireDone {
   id: number;
   /**
    * The job's data, moved back: the main thread's heap is collected often, this thread's
-   * rarely, so bodies left here would pile up as external memory (~60 MB seen).
+   * rarely, so bodies left here would wait long for it; back there they are pooled again.
    */
   data: Uint8Array;
   /** `placed`: the file is at dest already (only the directory fsync failed). */
