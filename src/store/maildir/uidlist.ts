@@ -107,7 +107,10 @@ export class Uidlist {
       if (!Number.isInteger(uid) || uid <= 0 || colon < 0) continue;
       const file = line.slice(colon + 2);
       const c = file.indexOf(':');
-      this.byBase.set(own(c < 0 ? file : file.slice(0, c)), uid);
+      // sliced, not copied: the slices share one parent (the text read), which costs about
+      // what copies would, and copying doubled the time of a full read (200,000 records:
+      // 160 → 370 ms)
+      this.byBase.set(c < 0 ? file : file.slice(0, c), uid);
       if (uid >= this.header.nextUid) this.header.nextUid = uid + 1;
     }
   }
@@ -166,7 +169,7 @@ export class Uidlist {
 
 /**
  * A copy of `s` that owns its characters. A substring is a view that keeps its parent
- * alive: keys sliced out of the file text or out of a full file name kept both, in an index
+ * alive: a key sliced out of each appended file name kept that whole name too, in an index
  * that holds every message of the folder (a 200,000-message migration peaked at 156 MB
  * before, 153 MB after). The names come from UTF-8 text or are our own ASCII, so a UTF-8
  * round trip copies them exactly.
