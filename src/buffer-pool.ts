@@ -47,3 +47,11 @@ export class SizeClassPool {
 function fresh(size: number): ArrayBuffer {
   return Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer;
 }
+
+/**
+ * The one pool for message bodies in flight: FETCHed bodies (src/migrate/wire/pool.ts) and
+ * the writer thread's copies (src/store/maildir/durable-writer.ts). One cap for both: a
+ * migration into the store uses the two side by side, and two pools of their own kept
+ * twice the free memory.
+ */
+export const bodyPool = new SizeClassPool(4096, 1 << 20, 32 << 20);

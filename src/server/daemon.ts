@@ -1,10 +1,12 @@
 /** Wires config, log, directory, store, TLS and every service together: start, reload, stop. */
+
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { type Config, loadConfig } from '../config/load.js';
 import { openDirectory } from '../directory/open.js';
 import { Resolver } from '../dns/resolver.js';
 import { openStore } from '../store/open.js';
+import { threadPoolSize } from '../thread-pool.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { dropPrivileges } from './privileges.js';
 import { openQueue } from './queue/open.js';
@@ -30,6 +32,9 @@ export class Daemon {
     mkdirSync(config.data_dir, { recursive: true });
     const log = opts.log ?? createLogger(config.log);
     for (const note of config.notes) log.info(note);
+    // fsyncs in flight are capped by this; 4 (libuv's default) means the process was not
+    // started through bin/mailctl.js and stores mail more slowly
+    log.info({ threadPool: threadPoolSize() }, 'file system thread pool');
     const directory = await openDirectory(config);
     const store = await openStore(config, directory);
     const queue = await openQueue(config);

@@ -2,7 +2,9 @@
  * The sizing model: pure arithmetic from assumptions to a plan. No I/O, no clock.
  * Every formula is written once here; report.ts only formats.
  */
+
 import { formatCount } from '../proto/units.js';
+import { THREAD_POOL_SIZE } from '../thread-pool.js';
 import type { Assumptions } from './assumptions.js';
 import { type SizeDistribution, sizeDistribution } from './dist.js';
 import { chooseTopology, type RoleNeed, type Topology } from './topology.js';
@@ -77,8 +79,8 @@ export interface NodeCapacity {
   fsyncBound: number;
 }
 
-/** libuv's default thread pool size (UV_THREADPOOL_SIZE = 4): fsyncs one Node process runs at once. */
-export const FS_THREADS = 4;
+/** libuv's thread pool as bin/mailctl.js sets it: the fsyncs one Node process runs at once. */
+export const FS_THREADS = THREAD_POOL_SIZE;
 /** Days of recent mail whose index stays in the page cache (mailctl estimate: a month of active folders). */
 export const HOT_INDEX_DAYS = 30;
 

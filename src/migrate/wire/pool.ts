@@ -4,11 +4,10 @@
  * else is an ordinary Buffer. A buffer given back twice, or one the pool never gave out, is
  * ignored.
  */
-import { SizeClassPool } from '../../buffer-pool.js';
+import { bodyPool as pool } from '../../buffer-pool.js';
 
 const MIN = 4096;
 const MAX = 1 << 20;
-const pool = new SizeClassPool(MIN, MAX, 32 << 20);
 /** Buffers this module handed out, and whether each is back in the pool. */
 const owned = new WeakMap<ArrayBufferLike, { free: boolean }>();
 

@@ -15,7 +15,8 @@
  * migration, APPEND); streamed bodies keep the in-thread path in write.ts.
  */
 import { Worker } from 'node:worker_threads';
-import { SizeClassPool } from '../../buffer-pool.js';
+import { bodyPool } from '../../buffer-pool.js';
+import { restoreHeapFlags } from '../../heap.js';
 import type { WireDone, WireJob } from './durable-worker.js';
 
 export interface DurableJob {
@@ -48,7 +49,7 @@ let nextId = 1;
 const waiting = new Map<number, Waiting>();
 let outbox: WireJob[] = [];
 /** Copy buffers, moved to the writer thread and back (see src/buffer-pool.ts). */
-const copies = new SizeClassPool(4096, 1 << 20, 16 << 20);
+const copies = bodyPool;
 
 /** The writer's own heap holds little: job descriptions, never bodies for long. */
 const resourceLimits = { maxYoungGenerationSizeMb: 4 };
@@ -63,6 +64,7 @@ function start(): Worker {
         { eval: true, resourceLimits },
       )
     : new Worker(new URL('./durable-worker.js', import.meta.url), { resourceLimits });
+  w.once('online', restoreHeapFlags);
   w.on('message', (done: WireDone[]) => {
     for (const d of done) {
       const p = waiting.get(d.id);

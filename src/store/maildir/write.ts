@@ -55,6 +55,7 @@ const SYNC_WRITE_LIMIT = 256 * 1024;
 
 const openFd = (path: string, flags: string, mode: number) =>
   new Promise<number>((res, rej) => fs.open(path, flags, mode, (e, fd) => (e ? rej(e) : res(fd))));
+
 const fsyncFd = (fd: number) => new Promise<void>((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
 const writevFd = (fd: number, bufs: Buffer[]) =>
   new Promise<number>((res, rej) => fs.writev(fd, bufs, (e, n) => (e ? rej(e) : res(n))));
@@ -77,9 +78,10 @@ export async function writeAll(fd: number, bufs: Buffer[], sync: boolean): Promi
 }
 
 /**
- * Per message: the create and the fsync run in the thread pool (both can block in the
- * kernel for milliseconds under load); the write of a small body into the page cache and
- * the close are synchronous — each thread-pool round trip costs more than they do.
+ * Per message: the create and the fsync run in the thread pool; the write of a small body
+ * into the page cache and the close are synchronous — each thread-pool round trip costs
+ * more than they do. The create is not: on ext4 without a journal a directory fsync holds
+ * the directory's lock during its disk write, and a create in that directory waits for it.
  */
 export async function writeBody(
   path: string,
