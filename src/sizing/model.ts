@@ -4,7 +4,7 @@
  */
 
 import { formatCount } from '../proto/units.js';
-import { THREAD_POOL_SIZE } from '../thread-pool.js';
+import { LIBUV_DEFAULT_POOL_SIZE } from '../thread-pool.js';
 import type { Assumptions } from './assumptions.js';
 import { type SizeDistribution, sizeDistribution } from './dist.js';
 import { chooseTopology, type RoleNeed, type Topology } from './topology.js';
@@ -79,8 +79,8 @@ export interface NodeCapacity {
   fsyncBound: number;
 }
 
-/** libuv's thread pool as bin/mailctl.js sets it: the fsyncs one Node process runs at once. */
-export const FS_THREADS = THREAD_POOL_SIZE;
+/** libuv's thread pool as `serve` runs it: the fsyncs one Node process runs at once. */
+export const FS_THREADS = LIBUV_DEFAULT_POOL_SIZE;
 /** Days of recent mail whose index stays in the page cache (mailctl estimate: a month of active folders). */
 export const HOT_INDEX_DAYS = 30;
 
