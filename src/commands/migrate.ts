@@ -27,6 +27,7 @@ interface CommonOpts {
   ca?: string;
   mboxFormat: string;
   parallel: string;
+  connections?: string;
   maxMessageSize: string;
   json?: boolean;
 }
@@ -84,6 +85,10 @@ function common(cmd: Command): Command {
     .option('--mbox-format <format>', 'mbox quoting: mboxrd or mboxo', 'mboxrd')
     .option('--parallel <n>', 'users at once', '4')
     .option(
+      '--connections <n>',
+      'connections per user to the source and to the target, folders copied side by side (default: 2 into an IMAP server, 1 into the local store)',
+    )
+    .option(
       '--max-message-size <size>',
       "target's largest message; larger ones are listed, not copied",
       '64MB',
@@ -111,6 +116,9 @@ async function request(o: CommonOpts) {
   const parallel = Number(o.parallel);
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new MailctlError('usage', `--parallel must be a positive integer, got ${o.parallel}`);
+  const connections = o.connections === undefined ? undefined : Number(o.connections);
+  if (connections !== undefined && (!Number.isInteger(connections) || connections < 1 || connections > 16))
+    throw new MailctlError('usage', `--connections must be an integer from 1 to 16, got ${o.connections}`);
   const maxMessageSize = parseSize(o.maxMessageSize);
   if (maxMessageSize === undefined)
     throw new MailctlError('usage', `--max-message-size is not a size: ${o.maxMessageSize}`);
@@ -138,6 +146,7 @@ async function request(o: CommonOpts) {
     ca: o.ca,
     mboxFormat: o.mboxFormat as 'mboxrd' | 'mboxo',
     parallel,
+    connections,
     maxMessageSize,
   };
 }

@@ -79,6 +79,21 @@ export interface CopyOptions {
    * (the whole listing was ~27 MB of heap there). Not applied when verifying (fullList).
    */
   listAhead?: number;
+  /**
+   * Folders copied side by side, each over its own source and target connection (`openLane`
+   * gives the extra ones, opened only when at least two folders have work). A server
+   * stores one connection's messages one after another, so a user with one connection is
+   * bound by one fsync at a time on an IMAP target.
+   */
+  lanes?: number;
+  openLane?: () => Promise<Lane>;
+}
+
+/** A source and a target connection of one user, copying one folder at a time. */
+export interface Lane {
+  source: Source;
+  target: Target;
+  close(): Promise<void>;
 }
 
 const LIST_AHEAD = 50_000;
@@ -125,10 +140,12 @@ export async function copyUser(source: Source, target: Target, opts: CopyOptions
     if (f.specialUse && !specials.has(f.specialUse)) specials.set(f.specialUse, f.name);
   const existing = new Set(targetFolders.map((f) => f.name));
   const done: CopiedFolder[] = [];
+  // in folder order: every target folder exists (parents first) before any copy starts
+  const work: { f: SourceFolder; m: ReturnType<typeof mapFolder>; entry: CopiedFolder; deferred: boolean }[] =
+    [];
   for (const f of folders) {
     const m = mapFolder(f, { delimiter: target.delimiter, map: opts.folderMap, targetSpecial: specials });
     let listing = listings.get(f)!;
-    if ((listing as Listed).deferred) listing = await source.list(f);
     const report = newReport(f, m, listing);
     const entry: CopiedFolder = { folder: f, targetName: m.name, listing, report };
     done.push(entry);
@@ -148,15 +165,81 @@ export async function copyUser(source: Source, target: Target, opts: CopyOptions
       entry.listing = listing;
       Object.assign(report, newReport(f, m, listing));
     }
-    await copyFolder(source, target, f, m.name, listing, report, opts, progress);
+    work.push({ f, m, entry, deferred: Boolean((listing as Listed).deferred) });
+  }
+  await runLanes({ source, target, close: async () => undefined }, work, opts, async (lane, w) => {
+    const { f, entry } = w;
+    if (w.deferred) {
+      // listed again right before its copy (listAhead): the report counts the fresh listing
+      entry.listing = await lane.source.list(f);
+      Object.assign(entry.report, newReport(f, w.m, entry.listing));
+    }
+    await copyFolder(
+      lane.source,
+      lane.target,
+      f,
+      entry.targetName,
+      entry.listing,
+      entry.report,
+      opts,
+      progress,
+    );
     if (!opts.fullList) {
       // only verification reads the entries after the copy
-      entry.listing = { ...listing, messages: [] };
+      entry.listing = { ...entry.listing, messages: [] };
       listings.delete(f);
     }
-  }
+  });
   if (done.every((d) => !d.report.errors.length)) opts.journal.setLayout(opts.scope, layout);
   return done;
+}
+
+/**
+ * Runs `copy` for every work item, in order, over `first` and up to `opts.lanes - 1` more
+ * lanes opened on demand. A lane that fails to open is left out (the others carry on); a
+ * failing copy stops every lane from taking more work, and the first error is thrown once
+ * all lanes have stopped.
+ */
+async function runLanes<W>(
+  first: Lane,
+  work: W[],
+  opts: CopyOptions,
+  copy: (lane: Lane, w: W) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const drive = async (lane: Lane) => {
+    while (!failure && next < work.length) {
+      const w = work[next++];
+      try {
+        await copy(lane, w);
+      } catch (e) {
+        failure ??= { error: e };
+      }
+    }
+  };
+  const extra = opts.openLane && work.length > 1 ? Math.min((opts.lanes ?? 1) - 1, work.length - 1) : 0;
+  const opened: Lane[] = [];
+  const more = Array.from({ length: Math.max(0, extra) }, async () => {
+    let lane: Lane | undefined;
+    try {
+      lane = await opts.openLane!();
+      // a source learns its folders' wire names from its own LIST, as the first one did
+      await lane.source.folders();
+    } catch {
+      // e.g. the server's limit of connections per user: fewer lanes, same result
+      await lane?.close().catch(() => undefined);
+      return;
+    }
+    opened.push(lane);
+    await drive(lane);
+  });
+  try {
+    await Promise.all([drive(first), ...more]);
+  } finally {
+    await Promise.all(opened.map((l) => l.close().catch(() => undefined)));
+  }
+  if (failure) throw failure.error;
 }
 
 /** Every folder unchanged and the layout as last time: the report comes from the journal alone. */

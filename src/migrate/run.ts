@@ -7,7 +7,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMailctlError, MailctlError } from '../errors.js';
-import { type CopiedFolder, copyUser, type FolderReport, type Progress } from './copy.js';
+import { type CopiedFolder, copyUser, type FolderReport, type Lane, type Progress } from './copy.js';
 import { Journal } from './journal.js';
 import { Throttle } from './throttle.js';
 import type { Source, Target } from './types.js';
@@ -72,6 +72,8 @@ export interface RunOptions {
   maxBytesPerSecond?: number;
   maxMessageSize?: number;
   listAhead?: number;
+  /** Connections per user (CopyOptions.lanes); 1 when not given. */
+  connections?: number;
   verify: boolean;
   retries: number;
   retryDelayMs: number;
@@ -180,6 +182,8 @@ async function migrateUser(
         throttle,
         maxMessageSize: opts.maxMessageSize,
         listAhead: opts.listAhead,
+        lanes: opts.connections,
+        openLane: () => openLane(job),
         fullList: opts.verify,
         progress: (p) => opts.onEvent?.({ type: 'progress', user: job.sourceUser, progress: { ...p } }),
       });
@@ -209,6 +213,25 @@ async function migrateUser(
   report.seconds = (Date.now() - started) / 1000;
   log(`end ${report.status} copied=${report.copied} bytes=${report.copiedBytes} seconds=${report.seconds}`);
   return report;
+}
+
+/** One more source and target connection for the user (CopyOptions.openLane). */
+async function openLane(job: UserJob): Promise<Lane> {
+  const [s, t] = await Promise.allSettled([job.openSource(), job.openTarget()]);
+  if (s.status === 'rejected' || t.status === 'rejected') {
+    if (s.status === 'fulfilled') await s.value.close().catch(() => undefined);
+    if (t.status === 'fulfilled') await t.value.close().catch(() => undefined);
+    throw s.status === 'rejected' ? s.reason : (t as PromiseRejectedResult).reason;
+  }
+  const source = s.value;
+  const target = t.value;
+  return {
+    source,
+    target,
+    close: async () => {
+      await Promise.allSettled([source.close(), target.close()]);
+    },
+  };
 }
 
 function fill(report: UserReport, done: CopiedFolder[]): void {

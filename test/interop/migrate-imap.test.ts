@@ -250,10 +250,12 @@ describe('migrate IMAP → IMAP (real Dovecot source and target)', () => {
     user: string,
     extra: Partial<MigrateOptions>,
     check: (r: Awaited<ReturnType<typeof migrate>>, again: () => ReturnType<typeof migrate>) => Promise<void>,
+    targetConf?: string,
   ): Promise<void> {
     const dst = await targetDovecot(
       join(tmp.path, dir),
       c.manifest.users.map((u) => u.name),
+      targetConf,
     );
     try {
       const run = () =>
@@ -282,6 +284,27 @@ describe('migrate IMAP → IMAP (real Dovecot source and target)', () => {
     await intoFreshTarget('plain', c.manifest.users[2].name, { plain: true }, async (r) => {
       assert.equal(r.clean, true, JSON.stringify(r.users.map((u) => u.error)));
     });
+  });
+
+  it('four connections per user (folders side by side): every byte arrives, verified clean, and a re-run copies nothing', async () => {
+    await intoFreshTarget('lanes', c.manifest.users[0].name, { connections: 4 }, async (r, again) => {
+      assert.equal(r.clean, true, JSON.stringify(r.users.map((u) => u.error)));
+      assert.ok(r.users[0].folders.filter((f) => f.copied > 0).length >= 4, 'several folders had work');
+      assert.equal((await again()).totals.copied, 0);
+    });
+  });
+
+  it('a target that allows one connection per user: the extra connections are refused, the copy completes over one', async () => {
+    await intoFreshTarget(
+      'one-connection',
+      c.manifest.users[1].name,
+      { connections: 3 },
+      async (r) => {
+        assert.equal(r.clean, true, JSON.stringify(r.users.map((u) => u.error)));
+        assert.equal(r.users[0].attempts, 1);
+      },
+      'mail_max_userip_connections = 1\n',
+    );
   });
 
   it('a user over listAhead: folders listed again just before their copy, every byte arrives', async () => {
