@@ -52,10 +52,41 @@ interface Measure {
 }
 
 /** Runs commands in parallel under GNU time; wall time of the whole batch, the largest RSS. */
+/**
+ * The same start for every full run: dirty pages written, the page cache emptied, then the
+ * source corpus read back in (the source Dovecot serves it from memory to every tool).
+ * Without it, what earlier runs left in memory moved mailctl → store between 5.2 and 9.9 s
+ * on the same build. Needs root (drop_caches); without it runs start as they find the cache.
+ */
+function settle(): boolean {
+  try {
+    execFileSync('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+  } catch {
+    return false;
+  }
+  execFileSync('sh', [
+    '-c',
+    `find '${join(W, 'corpus', 'maildir')}' -type f -print0 | xargs -0 cat > /dev/null`,
+  ]);
+  return true;
+}
+let settled: boolean | undefined;
+
 async function measure(
   cmds: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[],
   label: string,
 ): Promise<Measure> {
+  if (label.endsWith('-full')) {
+    const ok = settle();
+    if (settled === undefined)
+      console.error(
+        ok
+          ? 'page cache emptied and corpus re-read before each full run'
+          : 'not root: page cache left as it is between runs',
+      );
+    settled = ok;
+  }
   const t0 = performance.now();
   const load = loadavg()[0];
   const rss = await Promise.all(

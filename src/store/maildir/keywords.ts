@@ -58,7 +58,10 @@ export class KeywordTable {
         });
       }
     }
-    await this.load();
+    // A keyword's index never moves once assigned, so keywords this table knows need no
+    // look at the file; only unknown ones make it re-read (another process may have added
+    // them). Was a stat per delivery: ~0.14 s of a 10,404-message migration.
+    if (keywords.some((k) => this.indexOf(k) < 0)) await this.load();
     const missing = keywords.filter((k) => this.indexOf(k) < 0);
     if (missing.length > 0) {
       await withDotLock(this.path, { fsync: this.fsync }, async (lock) => {
