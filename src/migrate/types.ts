@@ -91,7 +91,8 @@ export interface AppendItem {
   internalDate: Date;
 }
 
-export type AppendResult = { uid: number } | { error: unknown };
+/** `sha256`: the content hash of what was stored, when the target computed it (saves the caller's). */
+export type AppendResult = { uid: number; sha256?: string } | { error: unknown };
 
 export interface TargetFolderState {
   uidValidity: number;

@@ -38,6 +38,8 @@ export interface DeliverOptions {
    * the UIDs of several such deliveries at once asks uidsOf() afterwards (one lock for all).
    */
   uidLater?: boolean;
+  /** Hash the stored bytes on the writer thread (Delivered.sha256); the migration journal's content identity. */
+  contentHash?: boolean;
 }
 
 export interface Delivered {
@@ -47,6 +49,11 @@ export interface Delivered {
   size: number;
   /** Maildir base file name (unique id), for logs and the migration journal. */
   id: string;
+  /**
+   * sha256 (hex) of the stored file's bytes, when DeliverOptions.contentHash asked and the
+   * body went through the writer thread (in memory, ≤ 8 MB); otherwise absent.
+   */
+  sha256?: string;
 }
 
 export interface FolderInfo {

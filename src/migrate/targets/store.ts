@@ -83,7 +83,7 @@ export class StoreTarget implements Target {
     flags: readonly string[],
     internalDate: Date,
     uidLater: boolean,
-  ): Promise<{ id: string; uid: number }> {
+  ): Promise<{ id: string; uid: number; sha256?: string }> {
     this.store ??= await this.open();
     // A Buffer, so the store's writer thread writes it (one copy, the file system calls off
     // the main thread, only the fsyncs in the pool). Against a Readable through write.ts,
@@ -95,8 +95,9 @@ export class StoreTarget implements Target {
       internalDate,
       maxSize: this.maxSize,
       uidLater,
+      contentHash: true,
     });
-    return { id: d.id, uid: d.uid };
+    return { id: d.id, uid: d.uid, sha256: d.sha256 };
   }
 
   /**
@@ -107,13 +108,16 @@ export class StoreTarget implements Target {
   async appendBatch(folder: string, msgs: readonly AppendItem[]): Promise<AppendResult[]> {
     const out: AppendResult[] = new Array(msgs.length);
     const ids: (string | undefined)[] = new Array(msgs.length);
+    const hashes: (string | undefined)[] = new Array(msgs.length);
     let next = 0;
     const worker = async () => {
       while (next < msgs.length) {
         const i = next++;
         const m = msgs[i];
         try {
-          ids[i] = (await this.put(folder, m.body, m.flags, m.internalDate, true)).id;
+          const d = await this.put(folder, m.body, m.flags, m.internalDate, true);
+          ids[i] = d.id;
+          hashes[i] = d.sha256;
         } catch (e) {
           out[i] = { error: e };
         }
@@ -126,7 +130,7 @@ export class StoreTarget implements Target {
         { user: this.user, folder },
         stored.map((s) => s.id),
       );
-      for (const [k, s] of stored.entries()) out[s.i] = { uid: uids[k] };
+      for (const [k, s] of stored.entries()) out[s.i] = { uid: uids[k], sha256: hashes[s.i] };
     }
     return out;
   }

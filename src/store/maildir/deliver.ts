@@ -63,6 +63,7 @@ export async function deliverInto(
   /** The directory the writer thread has fsynced already. */
   let synced: string | undefined;
   let size: number;
+  let sha256: string | undefined;
   if (Buffer.isBuffer(body) && body.length <= IN_MEMORY_LIMIT) {
     const norm = new CrlfNormalizer();
     const data = [...(opts.prepend ? [norm.push(Buffer.from(opts.prepend))] : []), norm.push(body)];
@@ -73,7 +74,14 @@ export async function deliverInto(
     const p = place(base, await lettersFor(first.state, opts.flags), flagged);
     const dest = join(first.state.dir, p.sub, p.file);
     try {
-      await writeDurably({ tmp: tmpPath, dest, data, mtime: opts.internalDate, fsync: host.opts.fsync });
+      sha256 = await writeDurably({
+        tmp: tmpPath,
+        dest,
+        data,
+        mtime: opts.internalDate,
+        fsync: host.opts.fsync,
+        hash: opts.contentHash,
+      });
     } catch (e) {
       if (e instanceof DurableWriteError) {
         if (e.placed) await fsp.unlink(dest).catch(() => undefined);
@@ -144,6 +152,7 @@ export async function deliverInto(
     uidValidity: p.t.state.uidValidity,
     size,
     id: p.base,
+    sha256,
   }));
   return out;
 }

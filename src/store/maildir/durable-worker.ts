@@ -7,6 +7,7 @@
  * every rename made before it started). On any failure before the rename the tmp file is
  * removed; the error's code and message go back.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
@@ -20,6 +21,8 @@ export interface WireJob {
   /** Milliseconds since the epoch, for the mtime (IMAP INTERNALDATE). */
   mtime?: number;
   fsync: boolean;
+  /** Return the sha256 of `data` (hex). */
+  hash?: boolean;
 }
 
 export interface WireDone {
@@ -31,6 +34,7 @@ export interface WireDone {
   data: Uint8Array;
   /** `placed`: the file is at dest already (only the directory fsync failed). */
   error?: { code?: string; message: string; placed: boolean };
+  sha256?: string;
 }
 
 const fsyncAsync = (fd: number) => new Promise<void>((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
@@ -42,15 +46,16 @@ const fsyncAsync = (fd: number) => new Promise<void>((res, rej) => fs.fsync(fd, 
  * with every call asynchronous here). Only the fsyncs, which wait for the disk for
  * milliseconds, go to the pool, so many of them overlap.
  */
-async function writeFile(j: WireJob): Promise<void> {
+async function writeFile(j: WireJob): Promise<string | undefined> {
   const fd = fs.openSync(j.tmp, 'wx', 0o600);
+  const data = Buffer.from(j.data.buffer, j.data.byteOffset, j.data.byteLength);
   const unlinkTmp = () => {
     try {
       fs.unlinkSync(j.tmp);
     } catch {}
   };
   try {
-    await writeAll(fd, [Buffer.from(j.data.buffer, j.data.byteOffset, j.data.byteLength)], true);
+    await writeAll(fd, [data], true);
     if (j.mtime !== undefined) {
       const t = new Date(j.mtime);
       fs.futimesSync(fd, t, t);
@@ -70,6 +75,8 @@ async function writeFile(j: WireJob): Promise<void> {
     unlinkTmp();
     throw e;
   }
+  // while the directory fsync waits for the disk
+  const sha256 = j.hash ? createHash('sha256').update(data).digest('hex') : undefined;
   if (j.fsync) {
     try {
       await fsyncDir(dirname(j.dest));
@@ -77,6 +84,7 @@ async function writeFile(j: WireJob): Promise<void> {
       throw Object.assign(e as Error, { placed: true });
     }
   }
+  return sha256;
 }
 
 // Replies finished in the same turn go back in one message (one wake-up of the main thread).
@@ -98,7 +106,7 @@ function reply(d: WireDone): void {
 parentPort?.on('message', (jobs: WireJob[]) => {
   for (const j of jobs) {
     writeFile(j).then(
-      () => reply({ id: j.id, data: j.data }),
+      (sha256) => reply({ id: j.id, data: j.data, sha256 }),
       (e: NodeJS.ErrnoException & { placed?: boolean }) =>
         reply({
           id: j.id,

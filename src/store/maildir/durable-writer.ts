@@ -25,6 +25,8 @@ export interface DurableJob {
   data: readonly Buffer[];
   mtime?: Date;
   fsync: boolean;
+  /** Also compute the sha256 of the file's bytes, on the writer thread. */
+  hash?: boolean;
 }
 
 /** An error from the worker, shaped like the fs error it was. */
@@ -40,7 +42,7 @@ export class DurableWriteError extends Error {
 }
 
 interface Waiting {
-  resolve: () => void;
+  resolve: (sha256: string | undefined) => void;
   reject: (e: Error) => void;
 }
 
@@ -71,7 +73,7 @@ function start(): Worker {
       if (!p) continue;
       waiting.delete(d.id);
       if (d.error) p.reject(new DurableWriteError(d.error.message, d.error.code, d.error.placed));
-      else p.resolve();
+      else p.resolve(d.sha256);
       copies.give(d.data.buffer as ArrayBuffer);
     }
     if (waiting.size === 0) w.unref();
@@ -87,9 +89,10 @@ function start(): Worker {
   return w;
 }
 
-export function writeDurably(job: DurableJob): Promise<void> {
+/** Resolves, once the file is durable at dest, with its sha256 when `job.hash` asked for it. */
+export function writeDurably(job: DurableJob): Promise<string | undefined> {
   const id = nextId++;
-  const p = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
+  const p = new Promise<string | undefined>((resolve, reject) => waiting.set(id, { resolve, reject }));
   // One copy into a buffer of our own that is then moved, not cloned (cloning a Buffer
   // copies its whole backing store, which for a sliced Buffer is far larger than the
   // message), and moved back when written, to be used again.
@@ -106,6 +109,7 @@ export function writeDurably(job: DurableJob): Promise<void> {
     data,
     mtime: job.mtime?.getTime(),
     fsync: job.fsync,
+    hash: job.hash,
   });
   return p;
 }
