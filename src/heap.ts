@@ -32,16 +32,20 @@ export function restoreHeapFlags(): void {
 
 /**
  * The young generation's size is checked after every collection (a GC observer), not on a
- * timer, which a busy event loop can starve.
+ * timer, which a busy event loop can starve; the growth factor is set again whenever the
+ * space is at its cap, so a reset of the flags (a worker start, restoreHeapFlags) cannot
+ * let it grow past it for long.
  */
 export function keepHeapSmall(o: { youngMaxMb: number; growPercent: number }): void {
   apply(`--heap-growing-percent=${o.growPercent}`);
+  let capped = false;
   const obs = new PerformanceObserver(() => {
     const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     // Stop one doubling early when the next one would pass the cap.
-    if (young && young.space_size * 2 <= o.youngMaxMb << 20) return;
-    apply('--semi-space-growth-factor=1');
-    obs.disconnect();
+    if (!young || young.space_size * 2 <= o.youngMaxMb << 20) return;
+    if (capped) setFlagsFromString('--semi-space-growth-factor=1');
+    else apply('--semi-space-growth-factor=1');
+    capped = true;
   });
   obs.observe({ entryTypes: ['gc'] });
 }
