@@ -21,11 +21,11 @@ export const register: Register = (program: Command, ctx: CliContext) => {
     .option('--stop-timeout <seconds>', 'on SIGTERM, how long transactions may take to finish', '10')
     .option('--json', 'print the listening addresses as JSON')
     .action(async (o: ServeOptions) => {
-      // No keepHeapSmall here (migrate has it): with its caps really in force (the store's
-      // writer thread had been resetting them) SMTP cost 1.73–1.76 ms of CPU per message
-      // against 1.45–1.62 ms without and stored 12–18 % fewer messages per second, for
-      // 135–156 MB peak RSS against 172–188 MB — well inside the 250 MB budget. Two rounds,
-      // 10,000 messages, c=20 and c=100, bench/smtp/run.ts --targets mailctl --variants.
+      // What an earlier build ran with in effect (the writer thread's start reset a 16 MB cap,
+      // the young generation then grew to 32): same run, c=100 / c=20, 20,000 messages:
+      // 812 / 690 msg/s, peak RSS 168 / 133 MB against 810 / 745 msg/s, 165 / 163 MB for
+      // that build. Without any cap: 850–919 msg/s but 241–268 MB, over the 250 MB budget.
+      (await import('../heap.js')).keepHeapSmall({ youngMaxMb: 32, growPercent: 50 });
       const config = await ctx.config({ allowMissingDefault: true });
       const { Daemon } = await import('../server/daemon.js');
       const only = o.only
