@@ -35,13 +35,15 @@ export function restoreHeapFlags(): void {
  * let it grow past it for long. A GC observer instead (a check after every collection)
  * cost `serve` ~15 % of its SMTP rate: it runs JS for each of hundreds of scavenges a second.
  */
-export function keepHeapSmall(o: { youngMaxMb: number; growPercent: number }): void {
+export function keepHeapSmall(o: { youngMaxMb?: number; growPercent: number }): void {
   apply(`--heap-growing-percent=${o.growPercent}`);
+  const cap = o.youngMaxMb;
+  if (cap === undefined) return; // only the old-space steps (serve)
   let capped = false;
   const t = setInterval(() => {
     const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     // Stop one doubling early when the next one would pass the cap.
-    if (!young || young.space_size * 2 <= o.youngMaxMb << 20) return;
+    if (!young || young.space_size * 2 <= cap << 20) return;
     if (capped) setFlagsFromString('--semi-space-growth-factor=1');
     else apply('--semi-space-growth-factor=1');
     capped = true;

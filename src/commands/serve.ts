@@ -21,11 +21,12 @@ export const register: Register = (program: Command, ctx: CliContext) => {
     .option('--stop-timeout <seconds>', 'on SIGTERM, how long transactions may take to finish', '10')
     .option('--json', 'print the listening addresses as JSON')
     .action(async (o: ServeOptions) => {
-      // What an earlier build ran with in effect (the writer thread's start reset a 16 MB cap,
-      // the young generation then grew to 32): same run, c=100 / c=20, 20,000 messages:
-      // 812 / 690 msg/s, peak RSS 168 / 133 MB against 810 / 745 msg/s, 165 / 163 MB for
-      // that build. Without any cap: 850–919 msg/s but 241–268 MB, over the 250 MB budget.
-      (await import('../heap.js')).keepHeapSmall({ youngMaxMb: 32, growPercent: 50 });
+      // Old space in 50 % steps, the young generation left to V8. A 32 MB young cap (in force
+      // once the writer thread stopped resetting it) cost 15–19 % of the SMTP rate: 3 rounds,
+      // 20,000 messages, c=20 / c=100: 726 / 754 msg/s against 854 / 933 for the build before
+      // (a043035), which ran like this by accident; like this: 810 / 784 against 725 / 814 in
+      // one round, peak RSS 163 / 178 MB. No setting at all: 241–268 MB, over the 250 budget.
+      (await import('../heap.js')).keepHeapSmall({ growPercent: 50 });
       const config = await ctx.config({ allowMissingDefault: true });
       const { Daemon } = await import('../server/daemon.js');
       const only = o.only
