@@ -7,8 +7,8 @@
  * under load each wake-up of a pool thread preempts the main thread — profiles of
  * `serve` under smtp-source put a third of the main thread's time into these calls. Here
  * the main thread posts one message per event-loop turn (every job queued in that turn)
- * and gets one back per turn of the worker; the file system calls and their wake-ups
- * happen on the worker's loop. The durability order is unchanged: file fsynced before the
+ * and gets one back per turn of the worker; the file system calls happen on the worker
+ * (synchronously, but for the fsyncs). The durability order is unchanged: file fsynced before the
  * rename, the rename covered by a directory fsync before the promise resolves.
  *
  * Used for bodies already in memory (SMTP messages under the spool's memory limit,

@@ -80,8 +80,9 @@ export async function writeAll(fd: number, bufs: Buffer[], sync: boolean): Promi
 /**
  * Per message: the create and the fsync run in the thread pool; the write of a small body
  * into the page cache and the close are synchronous — each thread-pool round trip costs
- * more than they do. The create is not: on ext4 without a journal a directory fsync holds
- * the directory's lock during its disk write, and a create in that directory waits for it.
+ * more than they do. The create stays asynchronous: a create can wait in the kernel for a
+ * directory being fsynced (ext4 without a journal syncs directory blocks under the
+ * directory's lock; not measured here), and the main thread must not wait with it.
  */
 export async function writeBody(
   path: string,
