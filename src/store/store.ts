@@ -166,6 +166,12 @@ export interface Store {
    * any still waiting for background numbering are numbered now.
    */
   uidsOf(ref: MailboxRef, ids: readonly string[]): Promise<number[]>;
+  /**
+   * UIDVALIDITY and the next UID, without listing the folder's messages (open() lists them
+   * and keeps every UID in memory from then on: ~90 bytes a message). Creates the UID list
+   * of a folder that has none yet.
+   */
+  uidStatus(ref: MailboxRef): Promise<{ uidValidity: number; uidNext: number }>;
   open(ref: MailboxRef, opts?: { readOnly?: boolean }): Promise<MailboxView>;
   listFolders(user: string): Promise<FolderInfo[]>;
   createFolder(user: string, folder: string, specialUse?: string): Promise<void>;

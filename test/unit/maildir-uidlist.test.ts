@@ -4,8 +4,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { FolderState } from '../../src/store/maildir/folder.js';
 import { acquireDotLock, withDotLock } from '../../src/store/maildir/lock.js';
-import { parseHeader, Uidlist } from '../../src/store/maildir/uidlist.js';
+import { numberFile } from '../../src/store/maildir/numbering.js';
+import { parseHeader, RECENT_UIDS, Uidlist } from '../../src/store/maildir/uidlist.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const tmp = tempDir('mailctl-uidlist-');
@@ -36,16 +38,16 @@ describe('dovecot-uidlist', () => {
     assert.equal(ul.refresh(), true);
     assert.equal(ul.header.uidValidity, 1275660208);
     assert.equal(ul.header.nextUid, 25018, 'next UID is past the last record even if N is lower');
-    assert.equal(ul.byBase.get('1276528487.M364837P9451.kurkku,S=1355,W=1394'), 25006);
-    assert.equal(ul.byBase.get('1276533073.M242911P3632.kurkku,S=2426,W=2481'), 25017);
+    assert.equal(ul.index().get('1276528487.M364837P9451.kurkku,S=1355,W=1394'), 25006);
+    assert.equal(ul.index().get('1276533073.M242911P3632.kurkku,S=2426,W=2481'), 25017);
     assert.equal(ul.refresh(), false, 'unchanged file: no work');
     appendFileSync(join(dir, 'dovecot-uidlist'), '25020 :1276533999.M1P1.kurkku\n25021 :half-written');
     assert.equal(ul.refresh(), true);
-    assert.equal(ul.byBase.get('1276533999.M1P1.kurkku'), 25020);
-    assert.equal(ul.byBase.has('half-written'), false, 'an unterminated line is not read yet');
+    assert.equal(ul.index().get('1276533999.M1P1.kurkku'), 25020);
+    assert.equal(ul.index().has('half-written'), false, 'an unterminated line is not read yet');
     appendFileSync(join(dir, 'dovecot-uidlist'), '\n');
     ul.refresh();
-    assert.equal(ul.byBase.get('half-written'), 25021);
+    assert.equal(ul.index().get('half-written'), 25021);
     assert.equal(ul.header.nextUid, 25022);
   });
 
@@ -102,4 +104,48 @@ test('a lock left by a crashed process on this host is broken at once', async ()
   assert.match(readFileSync(`${target}.lock`, 'utf8'), new RegExp(`^${process.pid}:`));
   lock.replace('content');
   assert.equal(readFileSync(target, 'utf8'), 'content');
+});
+
+describe('lean folders (delivery only: no full index)', () => {
+  test('a lean folder keeps the UID another process gave its file, even when a tail read saw it first', async () => {
+    const dir = join(tmp.path, 'lean');
+    for (const sub of ['new', 'cur', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+    const mine = new FolderState(dir, false); // delivers only: lean
+    const other = new FolderState(dir, false); // a reader in another process: indexed
+    assert.equal(await numberFile(mine, 'first.M1P1.host'), 0 + 1);
+    writeFileSync(join(dir, 'new', 'first.M1P1.host'), 'x');
+    // our delivery announces its file, renames it into new/ …
+    mine.uidlist.expect('race.M2P1.host');
+    writeFileSync(join(dir, 'new', 'race.M2P1.host'), 'x');
+    // … and before our numbering runs, the other process lists the folder and numbers it
+    await other.sync();
+    const theirs = other.uidlist.index().get('race.M2P1.host');
+    assert.equal(theirs, 2);
+    // an unrelated batch of ours reads that record in its tail first
+    mine.uidlist.expect('later.M3P1.host');
+    writeFileSync(join(dir, 'new', 'later.M3P1.host'), 'x');
+    assert.equal(await numberFile(mine, 'later.M3P1.host'), 3);
+    // our own batch for the raced file: their UID, no second record
+    assert.equal(await numberFile(mine, 'race.M2P1.host'), theirs);
+    const records = readFileSync(join(dir, 'dovecot-uidlist'), 'utf8').trim().split('\n').slice(1);
+    assert.deepEqual(records, ['1 :first.M1P1.host', '2 :race.M2P1.host', '3 :later.M3P1.host']);
+    assert.equal(mine.uidlist.header.nextUid, 4);
+  });
+
+  test('a lean folder remembers its last RECENT_UIDS numbers; index() still knows every record', async () => {
+    const dir = join(tmp.path, 'recent');
+    mkdirSync(dir);
+    const ul = new Uidlist(dir);
+    await withDotLock(ul.path, { fsync: false }, (lock) => ul.create(lock, ['f0']));
+    const files = Array.from({ length: RECENT_UIDS + 10 }, (_, i) => `f${i + 1}`);
+    await withDotLock(ul.path, { fsync: false }, () => {
+      ul.refresh();
+      ul.append(files);
+    });
+    assert.equal(ul.uidOf(files[files.length - 1]), RECENT_UIDS + 11);
+    assert.equal(ul.uidOf('f1'), undefined, 'forgotten by the lean folder');
+    assert.equal(ul.index().get('f1'), 2);
+    assert.equal(ul.index().get('f0'), 1);
+    assert.equal(ul.index().size, RECENT_UIDS + 11);
+  });
 });

@@ -60,10 +60,10 @@ export class StoreTarget implements Target {
     return v;
   }
 
+  /** Not through a view: that would keep every UID of the folder in memory for the whole run. */
   async state(folder: string): Promise<TargetFolderState> {
-    const v = await this.view(folder);
-    const s = v.status();
-    return { uidValidity: s.uidValidity, uidNext: s.uidNext };
+    this.store ??= await this.open();
+    return this.store.uidStatus({ user: this.user, folder });
   }
 
   async append(

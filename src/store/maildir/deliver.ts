@@ -73,6 +73,7 @@ export async function deliverInto(
     const base = `${tmpBase},S=${size},W=${size}`;
     const p = place(base, await lettersFor(first.state, opts.flags), flagged);
     const dest = join(first.state.dir, p.sub, p.file);
+    first.state.uidlist.expect(base);
     try {
       sha256 = await writeDurably({
         tmp: tmpPath,
@@ -83,6 +84,7 @@ export async function deliverInto(
         hash: opts.contentHash,
       });
     } catch (e) {
+      first.state.uidlist.settle(base);
       if (e instanceof DurableWriteError) {
         if (e.placed) await fsp.unlink(dest).catch(() => undefined);
         else if (e.code === 'ENOENT') throw host.folderGone(first.ref);
@@ -104,7 +106,11 @@ export async function deliverInto(
       if (!opts.ignoreQuota) for (const u of users) await host.checkQuota(u, size);
       const base = `${tmpBase},S=${size},W=${size}`;
       const p = place(base, await lettersFor(first.state, opts.flags), flagged);
-      await fsp.rename(tmpPath, join(first.state.dir, p.sub, p.file));
+      first.state.uidlist.expect(base);
+      await fsp.rename(tmpPath, join(first.state.dir, p.sub, p.file)).catch((e: unknown) => {
+        first.state.uidlist.settle(base);
+        throw e;
+      });
       placed.push({ t: first, base, ...p });
     } catch (e) {
       await fsp.unlink(tmpPath).catch(() => undefined);
@@ -116,16 +122,20 @@ export async function deliverInto(
       const base = `${newBaseName()},S=${size},W=${size}`;
       const p = place(base, await lettersFor(t.state, opts.flags), flagged);
       const from = placed[0];
+      t.state.uidlist.expect(base);
+      placed.push({ t, base, ...p });
       await linkOrCopy(
         join(from.t.state.dir, from.sub, from.file),
         join(t.state.dir, p.sub, p.file),
         t.state,
         host.opts.fsync,
       );
-      placed.push({ t, base, ...p });
     }
   } catch (e) {
-    for (const p of placed) await fsp.unlink(join(p.t.state.dir, p.sub, p.file)).catch(() => undefined);
+    for (const p of placed) {
+      await fsp.unlink(join(p.t.state.dir, p.sub, p.file)).catch(() => undefined);
+      p.t.state.uidlist.settle(p.base);
+    }
     throw e;
   }
   // The directory fsync, UID numbering and quota accounting are independent: run them
@@ -199,7 +209,11 @@ export async function copyInto(
     // S=/W= only when the file really is CRLF (then size = file size = RFC822.SIZE).
     const base = e.crlf ? `${newBaseName()},S=${size},W=${size}` : newBaseName();
     const file = formatName(base, letters);
-    await linkOrCopy(e.path, join(state.dir, 'cur', file), state, host.opts.fsync);
+    state.uidlist.expect(base);
+    await linkOrCopy(e.path, join(state.dir, 'cur', file), state, host.opts.fsync).catch((err: unknown) => {
+      state.uidlist.settle(base);
+      throw err;
+    });
     files.push(file);
     bytes += size;
   }

@@ -154,7 +154,7 @@ export class FolderState implements EntryOwner {
     // new/ before cur/: a file moving new/ → cur/ meanwhile is then seen twice, never missed.
     const lnew = await this.list('new');
     const lcur = await this.list('cur');
-    const uidChanged = this.uidlist.refresh();
+    const uidChanged = this.uidlist.refresh(true);
     await this.keywords.load();
     if (!lnew.changed && !lcur.changed && !uidChanged && this.uidlist.loaded) return false;
     await this.modseqs.load();
@@ -176,14 +176,15 @@ export class FolderState implements EntryOwner {
       this.collect(files, again[1].names, 'cur', true);
     }
     const unnumbered: string[] = [];
-    for (const [b, f] of files) if (!this.uidlist.byBase.has(b)) unnumbered.push(f.file);
+    const numbered = this.uidlist.index();
+    for (const [b, f] of files) if (!numbered.has(b)) unnumbered.push(f.file);
     if (unnumbered.length > 0 || !this.uidlist.loaded) await this.number(unnumbered.sort());
     this.builtValidity = this.uidValidity;
 
     let changed = uidChanged;
     const next: Entry[] = [];
     for (const [base, f] of files) {
-      const uid = this.uidlist.byBase.get(base);
+      const uid = numbered.get(base);
       if (uid === undefined) {
         this.invalidate(); // not numbered yet: make sure the next sync looks again
         continue;
@@ -265,17 +266,28 @@ export class FolderState implements EntryOwner {
   /** Gives UIDs to files that have none (under the uidlist lock); creates the uidlist if needed. */
   async number(files: readonly string[]): Promise<void> {
     await withDotLock(this.uidlist.path, { fsync: this.fsync }, (lock) => {
-      this.uidlist.refresh();
-      const todo = files.filter((f) => !this.uidlist.byBase.has(parseName(f).base));
+      this.uidlist.refresh(true);
+      const numbered = this.uidlist.index();
+      const todo = files.filter((f) => !numbered.has(parseName(f).base));
       if (!this.uidlist.loaded) this.uidlist.create(lock, todo);
       else if (todo.length > 0) this.uidlist.append(todo);
+    });
+  }
+
+  /** Reads dovecot-uidlist's header (lean: no index), creating the file when there is none. */
+  async ensureUidlist(): Promise<void> {
+    this.uidlist.refresh();
+    if (this.uidlist.loaded) return;
+    await withDotLock(this.uidlist.path, { fsync: this.fsync }, (lock) => {
+      this.uidlist.refresh();
+      if (!this.uidlist.loaded) this.uidlist.create(lock, []);
     });
   }
 
   /** Rewrites dovecot-uidlist without records of vanished files (after expunge). */
   async compactUidlist(): Promise<void> {
     await withDotLock(this.uidlist.path, { fsync: this.fsync }, async (lock) => {
-      this.uidlist.refresh();
+      this.uidlist.refresh(true);
       const keep = new Map<string, string>();
       for (const sub of ['new', 'cur']) {
         const names = await fsp.readdir(join(this.dir, sub)).catch(() => [] as string[]);

@@ -116,9 +116,12 @@ async function assign(state: FolderState, files: string[]): Promise<number[]> {
   return withDotLock(ul.path, { fsync: state.fsync }, (lock) => {
     ul.refresh();
     const bases = files.map((f) => (f === '' ? '' : parseName(f).base));
-    const todo = [...new Set(files.filter((f, i) => f !== '' && !ul.byBase.has(bases[i])))];
+    const todo = [...new Set(files.filter((f, i) => f !== '' && ul.uidOf(bases[i]) === undefined))];
     if (!ul.loaded) ul.create(lock, todo);
     else if (todo.length > 0) ul.append(todo);
-    return bases.map((b) => ul.byBase.get(b) ?? 0);
+    const uids = bases.map((b) => ul.uidOf(b) ?? 0);
+    // numbered by another process first: settle() keeps that UID for uidOf()
+    for (const b of bases) ul.settle(b);
+    return uids;
   });
 }

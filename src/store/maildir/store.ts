@@ -130,13 +130,20 @@ export class MaildirStore implements Store {
     // An empty name is a barrier: it joins the waiting background batch and runs it now.
     await numberFile(state, '');
     return ids.map((id) => {
-      const uid = state.uidlist.byBase.get(id);
+      // uidOf() remembers the last RECENT_UIDS numbered; beyond that, the whole index
+      const uid = state.uidlist.uidOf(id) ?? state.uidlist.index().get(id);
       if (!uid)
         throw new MailctlError('bug', `message ${id} has no UID after numbering`, {
           where: `${ref.user} ${ref.folder}`,
         });
       return uid;
     });
+  }
+
+  async uidStatus(ref: MailboxRef): Promise<{ uidValidity: number; uidNext: number }> {
+    const state = await this.requireFolder(ref);
+    await state.ensureUidlist();
+    return { uidValidity: state.uidValidity, uidNext: state.uidNext };
   }
 
   folderGone(ref: MailboxRef): Error {
