@@ -21,19 +21,40 @@ export function sharedFlags(flags: string[]): string[] {
   return flags;
 }
 
+/** Seconds since 2000-01-01: an IMAP date (whole seconds) from 1966 to 2034 then fits a small integer, stored without a heap number. */
+const EPOCH_2000_S = 946_684_800;
+const SMALL = 2 ** 30;
+
 class ListedMessage implements SourceMessage {
   // declared, not initialised: only survey and mbox listings set them, so most entries
   // carry no slot for them
   declare messageId?: string | null;
   declare sha256?: string;
+  /** The key; an IMAP UID is kept as a small integer (a string each would be ~20 bytes more). */
+  private readonly k: string | number;
+  /** Whole seconds since 2000 when that fits a small integer, else milliseconds as a string-free double in `ms`. */
+  private readonly t: number;
+  declare private readonly ms?: number;
   constructor(
-    readonly key: string,
+    key: string,
     readonly size: number,
     readonly flags: string[],
-    private readonly ms: number,
-  ) {}
+    ms: number,
+  ) {
+    const n = Number(key);
+    this.k = n > 0 && n < SMALL && String(n) === key ? n : key;
+    const s = ms / 1000 - EPOCH_2000_S;
+    if (Number.isInteger(s) && s > -SMALL && s < SMALL) this.t = s;
+    else {
+      this.t = SMALL;
+      this.ms = ms;
+    }
+  }
+  get key(): string {
+    return String(this.k);
+  }
   get internalDate(): Date {
-    return new Date(this.ms);
+    return new Date(this.t === SMALL ? (this.ms as number) : (this.t + EPOCH_2000_S) * 1000);
   }
 }
 

@@ -72,8 +72,11 @@ export interface Source {
   list(folder: SourceFolder, opts?: { messageIds?: boolean; since?: FolderStatus }): Promise<FolderListing>;
   /** The folder's summary, when the source has a cheap one (IMAP STATUS). */
   status?(folder: SourceFolder): Promise<FolderStatus | undefined>;
-  /** Bodies for the given keys, in batches; never issues commands while a FETCH is running. */
-  fetch(folder: SourceFolder, keys: readonly string[]): AsyncIterable<FetchedMessage>;
+  /**
+   * Bodies of the given listed messages, in that order (one may be missing: gone meanwhile),
+   * in batches; never issues commands while a FETCH is running.
+   */
+  fetch(folder: SourceFolder, messages: readonly SourceMessage[]): AsyncIterable<FetchedMessage>;
   close(): Promise<void>;
 }
 

@@ -153,10 +153,13 @@ export class ImapSource implements Source {
     return msg;
   }
 
-  async *fetch(folder: SourceFolder, keys: readonly string[]): AsyncIterable<FetchedMessage> {
+  async *fetch(folder: SourceFolder, messages: readonly SourceMessage[]): AsyncIterable<FetchedMessage> {
     try {
       if (this.selected !== folder.raw) await this.examine(folder);
-      for await (const m of fetchBodies(this.conn, keys.map(Number)))
+      for await (const m of fetchBodies(
+        this.conn,
+        messages.map((x) => Number(x.key)),
+      ))
         yield { key: String(m.uid), body: m.body };
     } catch (e) {
       throw imapError(e, `${this.where} ${folder.raw}`);

@@ -12,7 +12,7 @@ import { MailctlError } from '../../errors.js';
 import { decodeMutf7, encodeMutf7 } from '../../proto/mutf7.js';
 import { listedMessage } from '../listed.js';
 import { normalizeFlags } from '../names.js';
-import type { FetchedMessage, FolderListing, Source, SourceFolder } from '../types.js';
+import type { FetchedMessage, FolderListing, Source, SourceFolder, SourceMessage } from '../types.js';
 
 const LETTERS: Record<string, string> = {
   D: '\\Draft',
@@ -176,14 +176,14 @@ export class MaildirSource implements Source {
     return listing;
   }
 
-  async *fetch(folder: SourceFolder, keys: readonly string[]): AsyncIterable<FetchedMessage> {
+  async *fetch(folder: SourceFolder, messages: readonly SourceMessage[]): AsyncIterable<FetchedMessage> {
     const dir = this.dir(folder);
     const byBase = new Map<string, string>();
     for (const sub of ['new', 'cur']) {
       for (const name of readdirSync(join(dir, sub)))
         byBase.set(name.replace(/:2,.*$/, ''), join(dir, sub, name));
     }
-    for (const key of keys) {
+    for (const { key } of messages) {
       const file = byBase.get(key);
       if (!file) continue;
       try {

@@ -139,8 +139,8 @@ export class MboxSource implements Source {
     return listing;
   }
 
-  async *fetch(folder: SourceFolder, keys: readonly string[]): AsyncIterable<FetchedMessage> {
-    const want = new Set(keys);
+  async *fetch(folder: SourceFolder, messages: readonly SourceMessage[]): AsyncIterable<FetchedMessage> {
+    const want = new Set(messages.map((m) => m.key));
     const file = this.file(folder);
     for await (const p of scanFile(file, this.format, (k) => want.has(k), [], file)) {
       if (p.body) yield { key: p.meta.key, body: p.body };

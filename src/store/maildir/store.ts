@@ -131,7 +131,7 @@ export class MaildirStore implements Store {
     await numberFile(state, '');
     return ids.map((id) => {
       // uidOf() remembers the last RECENT_UIDS numbered; beyond that, the whole index
-      const uid = state.uidlist.uidOf(id) ?? state.uidlist.index().get(id);
+      const uid = state.uidlist.takeUid(id) ?? state.uidlist.index().get(id);
       if (!uid)
         throw new MailctlError('bug', `message ${id} has no UID after numbering`, {
           where: `${ref.user} ${ref.folder}`,

@@ -119,6 +119,13 @@ export class Uidlist {
     return this.recent.get(base) ?? (this.expected.get(base) || undefined);
   }
 
+  /** uidOf(), and a lean folder forgets the answer (asked once: Store.uidsOf after a batch). */
+  takeUid(base: string): number | undefined {
+    const uid = this.uidOf(base);
+    this.recent.delete(base);
+    return uid;
+  }
+
   /** Announces a file about to be renamed into the folder and numbered by this process. */
   expect(base: string): void {
     this.expected.set(base, 0);
