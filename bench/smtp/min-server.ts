@@ -5,7 +5,12 @@
  * idle machine. Greeting delay 0 (via mailctl's wire patch).
  *
  *   node --import tsx bench/smtp/min-server.ts PORT MAILDIR
+ *
+ * MIN_WORKERS=N runs N processes sharing the listener (node:cluster, each accepting for
+ * itself): what more than one accepting process buys on this machine (bench/smtp/run.ts
+ * counts only the first process's CPU then).
  */
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
@@ -49,7 +54,17 @@ const options = {
   },
 } as SMTPServerOptions & { mailctl: boolean; greetingDelay: number };
 
-const server = new SMTPServer(options);
-server.on('error', () => undefined);
-server.listen(port, '127.0.0.1');
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+const workers = Number(process.env.MIN_WORKERS ?? 1);
+if (workers > 1 && cluster.isPrimary) {
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  process.on('SIGTERM', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill();
+    process.exit(0);
+  });
+} else {
+  const server = new SMTPServer(options);
+  server.on('error', () => undefined);
+  server.listen(port, '127.0.0.1');
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
