@@ -148,4 +148,31 @@ describe('lean folders (delivery only: no full index)', () => {
     assert.equal(ul.index().get('f0'), 1);
     assert.equal(ul.index().size, RECENT_UIDS + 11);
   });
+
+  test('a lean read in small chunks finds the same next UID and announced files as one whole read', () => {
+    const dir = join(tmp.path, 'chunks');
+    mkdirSync(dir);
+    let text = '3 V1700000000 N5 G3085f01b7e5ea24b9f0c0000f43d5e0d\n';
+    for (let u = 1; u <= 300; u++)
+      text += `${u * 2}${u % 7 === 0 ? ' W1234' : ''} :name-${u}.M${u}P9.host,S=1${u}:2,S\n`;
+    writeFileSync(join(dir, 'dovecot-uidlist'), `${text}601 :half-writ`);
+    const lean = new Uidlist(dir, 37); // lines straddle every chunk boundary
+    lean.expect('name-150.M150P9.host,S=1150');
+    lean.expect('name-300.M300P9.host,S=1300');
+    lean.expect('not-there');
+    assert.equal(lean.refresh(), true);
+    assert.equal(lean.header.uidValidity, 1700000000);
+    assert.equal(lean.header.nextUid, 601);
+    assert.equal(lean.uidOf('name-150.M150P9.host,S=1150'), 300);
+    assert.equal(lean.uidOf('name-300.M300P9.host,S=1300'), 600);
+    assert.equal(lean.uidOf('not-there'), undefined);
+    assert.equal(lean.uidOf('name-1.M1P9.host,S=11'), undefined, 'not announced: not kept');
+    appendFileSync(join(dir, 'dovecot-uidlist'), 'ten\n');
+    assert.equal(lean.refresh(), true, 'the half-written line is read once complete');
+    assert.equal(lean.header.nextUid, 602);
+    const whole = new Uidlist(dir);
+    assert.equal(whole.index().size, 301);
+    assert.equal(whole.header.nextUid, 602);
+    assert.equal(whole.index().get('half-written'), 601);
+  });
 });

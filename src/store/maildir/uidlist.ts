@@ -54,7 +54,11 @@ export class Uidlist {
   private offset = 0;
   private exists = false;
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    /** How much of the file a lean read takes at a time. */
+    private readonly chunkBytes = 1 << 20,
+  ) {
     this.path = join(dir, 'dovecot-uidlist');
   }
 
@@ -87,19 +91,36 @@ export class Uidlist {
     try {
       const fst = fstatSync(fd);
       const start = fromTail ? this.offset : 0;
-      const buf = Buffer.alloc(Math.max(0, fst.size - start));
-      let got = 0;
-      while (got < buf.length) {
-        const n = readSync(fd, buf, got, buf.length - got, start + got);
-        if (n === 0) break;
-        got += n;
-      }
-      // Only whole lines count; a writer may be mid-append.
-      const end = buf.lastIndexOf(0x0a) + 1;
       if (!fromTail) this.reset();
-      this.parse(buf.subarray(0, end).toString('utf8'), !fromTail);
+      // Indexed: one read, so the index's keys are slices of one text (cheaper than copies).
+      // Lean: a chunk at a time, so reading a 200,000-record file allocates 1 MB, not 3 × 8.
+      const chunk = this.indexed ? fst.size - start : this.chunkBytes;
+      let pos = start;
+      let done = start;
+      let carry: Buffer | undefined;
+      let withHeader = !fromTail;
+      while (pos < fst.size) {
+        const buf = Buffer.allocUnsafe(Math.min(chunk, fst.size - pos));
+        let got = 0;
+        while (got < buf.length) {
+          const n = readSync(fd, buf, got, buf.length - got, pos + got);
+          if (n === 0) break;
+          got += n;
+        }
+        if (got === 0) break;
+        pos += got;
+        const data = carry ? Buffer.concat([carry, buf.subarray(0, got)]) : buf.subarray(0, got);
+        // Only whole lines count; a writer may be mid-append.
+        const end = data.lastIndexOf(0x0a) + 1;
+        carry = data.subarray(end);
+        if (end === 0) continue;
+        const ok = this.parse(data.subarray(0, end).toString('utf8'), withHeader);
+        withHeader = false;
+        done = pos - carry.length;
+        if (!ok) break;
+      }
       this.ino = fst.ino;
-      this.offset = start + end;
+      this.offset = done;
       this.exists = this.header.uidValidity > 0;
     } finally {
       closeSync(fd);
@@ -154,11 +175,12 @@ export class Uidlist {
     this.exists = false;
   }
 
-  private parse(text: string, withHeader: boolean): void {
+  /** Reads records (and the header first when asked); false when the header is broken. */
+  private parse(text: string, withHeader: boolean): boolean {
     let lines = text.split('\n');
     if (withHeader) {
       const h = parseHeader(lines[0] ?? '');
-      if (!h) return; // broken: treated as missing, rebuilt under the lock
+      if (!h) return false; // broken: treated as missing, rebuilt under the lock
       this.header = h;
       lines = lines.slice(1);
     }
@@ -180,6 +202,7 @@ export class Uidlist {
       if (this.indexed) this.all.set(base, uid);
       if (watch && this.expected.has(base)) this.expected.set(base, uid);
     }
+    return true;
   }
 
   /** Creates the file with records for `files` (UIDs 1…n); releases the lock. */
