@@ -304,8 +304,20 @@ async function copyFolder(
       Object.assign(report, { sourceMessages: listing.messages.length });
     }
   }
-  const rows0 = journal.messages(scope, f.raw);
-  const plan = planFolder(listing, rows0);
+  // a partial listing (the changes since last time) needs only the rows of what it lists
+  const rows0 = listing.partial
+    ? journal.messagesFor(
+        scope,
+        f.raw,
+        listing.validity,
+        listing.messages.map((m) => m.key),
+      )
+    : journal.messages(scope, f.raw);
+  const plan = planFolder(
+    listing,
+    rows0,
+    listing.partial ? journal.counts(scope, f.raw, listing.validity).messages : undefined,
+  );
   report.known = plan.known;
   report.goneFromSource = plan.goneFromSource;
   if (listing.partial) {
@@ -315,7 +327,11 @@ async function copyFolder(
   const pool = plan.rekeyPool;
   if (jf?.pending_from) {
     // a previous run died between APPEND and journal: adopt what it left, by content
-    const known = new Set(rows0.map((r) => r.target_uid));
+    const known = new Set(
+      listing.partial
+        ? journal.targetUidsFrom(scope, f.raw, jf.pending_from)
+        : rows0.map((r) => r.target_uid),
+    );
     const left = (await target.scan(targetName, { fromUid: jf.pending_from })).filter(
       (t) => !known.has(t.uid),
     );

@@ -140,6 +140,36 @@ export class Journal {
       .all(scope, folder) as (JournalRow & { validity: string })[];
   }
 
+  /**
+   * The rows of just these keys (one validity): an incremental run that listed only the
+   * changes of a 200,000-message folder needs a few rows, not all (~20 MB of heap).
+   */
+  messagesFor(
+    scope: string,
+    folder: string,
+    validity: string,
+    keys: readonly string[],
+  ): (JournalRow & { validity: string })[] {
+    const one = this.db.prepare(
+      'SELECT validity, key, sha256, size, flags, idate, target_uid FROM messages WHERE scope = ? AND folder = ? AND validity = ? AND key = ?',
+    );
+    const out: (JournalRow & { validity: string })[] = [];
+    for (const k of keys) {
+      const r = one.get(scope, folder, validity, k) as (JournalRow & { validity: string }) | undefined;
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** Target UIDs at or above `from` that the journal knows (any validity). */
+  targetUidsFrom(scope: string, folder: string, from: number): number[] {
+    return (
+      this.db
+        .prepare('SELECT target_uid FROM messages WHERE scope = ? AND folder = ? AND target_uid >= ?')
+        .all(scope, folder, from) as { target_uid: number }[]
+    ).map((r) => r.target_uid);
+  }
+
   /** Records appended/adopted messages in one transaction. */
   record(scope: string, folder: string, validity: string, rows: readonly JournalRow[]): void {
     const ins = this.db.prepare(

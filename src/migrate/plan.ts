@@ -26,9 +26,14 @@ export function flagString(flags: readonly string[]): string {
   return [...flags].sort().join(' ');
 }
 
+/**
+ * `rows`: the journal's rows for the folder — for a partial listing only those of the listed
+ * keys will do, with `journaled` the count of all rows of the listing's validity.
+ */
 export function planFolder(
   listing: FolderListing,
   rows: readonly (JournalRow & { validity: string })[],
+  journaled?: number,
 ): FolderPlan {
   const current = new Map<string, JournalRow>();
   const rekeyPool = new Map<string, number[]>();
@@ -52,11 +57,9 @@ export function planFolder(
   if (listing.partial) {
     // only changes were listed: what is gone shows in the message count alone
     const fresh = plan.copy.length;
-    plan.known = current.size;
-    plan.goneFromSource = Math.max(
-      0,
-      current.size + fresh - (listing.state?.messages ?? current.size + fresh),
-    );
+    const held = journaled ?? current.size;
+    plan.known = held;
+    plan.goneFromSource = Math.max(0, held + fresh - (listing.state?.messages ?? held + fresh));
     plan.known -= plan.goneFromSource;
     return plan;
   }

@@ -107,6 +107,52 @@ describe('plan and verify', () => {
     assert.equal(takeFromPool(p.rekeyPool, 'h3'), undefined);
   });
 
+  it('a partial listing plans the same from the rows of its keys and the journal count', () => {
+    // the source reports 1,000 messages; listed: the changes since last time (1 flag change, 1 new)
+    const partial = {
+      validity: '7',
+      problems: [],
+      partial: true,
+      state: { validity: '7', uidNext: 1001, messages: 1000, highestModseq: '9' },
+      messages: [
+        { key: '5', size: 10, flags: ['\\Flagged'], internalDate: d },
+        { key: '1000', size: 10, flags: [], internalDate: d },
+      ],
+    };
+    const all = Array.from({ length: 999 }, (_, i) => ({
+      validity: '7',
+      key: String(i + 1),
+      sha256: `h${i + 1}`,
+      size: 10,
+      flags: '',
+      idate: 0,
+      target_uid: i + 1,
+    }));
+    const whole = planFolder(partial, all);
+    const few = planFolder(
+      partial,
+      all.filter((r) => r.key === '5'),
+      all.length,
+    );
+    for (const p of [whole, few]) {
+      assert.deepEqual(
+        p.copy.map((m) => m.key),
+        ['1000'],
+      );
+      assert.deepEqual(p.flagUpdates, [{ key: '5', uid: 5, flags: ['\\Flagged'] }]);
+      assert.equal(p.known, 999);
+      assert.equal(p.goneFromSource, 0);
+    }
+    // one message deleted at the source since: 999 journaled + 1 new, the source says 999
+    const gone = planFolder(
+      { ...partial, state: { ...partial.state, messages: 999 } },
+      all.filter((r) => r.key === '5'),
+      all.length,
+    );
+    assert.equal(gone.goneFromSource, 1);
+    assert.equal(gone.known, 998);
+  });
+
   it('finds missing, extra, duplicated, content, flag and date differences', () => {
     const rows = [
       { key: '1', sha256: 'h1', size: 10, flags: '\\Seen', idate: 0, target_uid: 1 },
