@@ -47,6 +47,7 @@ interface RunOpts extends CommonOpts {
   report?: string;
   logDir?: string;
   retryDelay: string;
+  allowNewSource?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -177,7 +178,11 @@ export const register: Register = (program: Command, ctx: CliContext) => {
       .option('--sample <n>', 'rehearse only the first N users and project the rest')
       .option('--report <file>', 'also write the report as Markdown (.md) or HTML (.html)')
       .option('--log-dir <dir>', 'per-user log files')
-      .option('--retry-delay <duration>', 'first backoff after a transient failure', '1s'),
+      .option('--retry-delay <duration>', 'first backoff after a transient failure', '1s')
+      .option(
+        '--allow-new-source',
+        'copy into target users that the state file already received from another source address',
+      ),
   );
   cmd.action(async (o: RunOpts) => {
     // 20 % steps: a 200,000-message mailbox peaks under 150 MB (30 %: ~153 MB), for ~5 %
@@ -208,6 +213,7 @@ export const register: Register = (program: Command, ctx: CliContext) => {
         : undefined,
       sample: o.sample ? Number(o.sample) : undefined,
       retryDelayMs: parseDuration(o.retryDelay) ?? 1000,
+      allowNewSource: Boolean(o.allowNewSource),
       logDir: o.logDir,
       onEvent: progress.event,
       loadConfig: () => ctx.config({ allowMissingDefault: true }),

@@ -36,6 +36,8 @@ export interface MigrateOptions extends MigrateRequest {
   sample?: number;
   retries?: number;
   retryDelayMs?: number;
+  /** See RunOptions.allowNewSource. */
+  allowNewSource?: boolean;
   logDir?: string;
   onEvent?: (e: RunEvent) => void;
   /** The operator's config (data dir, directory), loaded only when the local store is involved. */
@@ -123,6 +125,7 @@ export async function migrate(opts: MigrateOptions): Promise<RunReport> {
       verify: opts.rehearse || opts.verify,
       retries: opts.retries ?? 3,
       retryDelayMs: opts.retryDelayMs ?? 1000,
+      allowNewSource: opts.allowNewSource,
       logDir: opts.logDir,
       onEvent: opts.onEvent,
     });

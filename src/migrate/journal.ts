@@ -170,6 +170,22 @@ export class Journal {
     ).map((r) => r.target_uid);
   }
 
+  /**
+   * Scopes with the same target (the part after '>') but another source, when `scope` itself
+   * has never run: the same server reached under another address would copy everything again.
+   */
+  otherSources(scope: string): string[] {
+    if (this.db.prepare('SELECT 1 FROM folders WHERE scope = ? LIMIT 1').get(scope)) return [];
+    const target = scope.slice(scope.lastIndexOf('>'));
+    return (
+      this.db
+        .prepare(
+          'SELECT DISTINCT scope FROM folders WHERE substr(scope, length(scope) - length(@target) + 1) = @target AND scope <> @scope',
+        )
+        .all({ target, scope }) as { scope: string }[]
+    ).map((r) => r.scope);
+  }
+
   /** Records appended/adopted messages in one transaction. */
   record(scope: string, folder: string, validity: string, rows: readonly JournalRow[]): void {
     const ins = this.db.prepare(

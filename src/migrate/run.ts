@@ -77,6 +77,12 @@ export interface RunOptions {
   verify: boolean;
   retries: number;
   retryDelayMs: number;
+  /**
+   * Copy into a target user whose journal holds runs from another source address only. By
+   * default such a user fails: the same server under another name or port is a new journal
+   * scope, and every message would be copied a second time.
+   */
+  allowNewSource?: boolean;
   logDir?: string;
   onEvent?: (e: RunEvent) => void;
 }
@@ -163,7 +169,14 @@ async function migrateUser(
   };
   opts.onEvent?.({ type: 'start', user: job.sourceUser });
   log(`start ${job.sourceUser} -> ${job.targetUser}`);
-  for (;;) {
+  const others = opts.allowNewSource ? [] : journal.otherSources(job.scope);
+  if (others.length) {
+    const err = newSourceError(job, others);
+    log(`refused: ${err.message}`);
+    report.status = 'failed';
+    report.error = { code: err.code, message: err.message, where: err.where, hint: err.hint };
+  }
+  while (!report.error) {
     report.attempts++;
     let source: Source | undefined;
     let target: Target | undefined;
@@ -259,4 +272,24 @@ async function verifyFolders(
       scanned,
     );
   }
+}
+
+/** The target user got mail from another source address before, and never from this one. */
+function newSourceError(job: UserJob, others: readonly string[]): MailctlError {
+  // scope: "<source label>|<source user>><target label>|<target user>" (spec.ts)
+  const source = (scope: string) => {
+    const s = scope.slice(0, scope.lastIndexOf('>'));
+    const bar = s.lastIndexOf('|');
+    return `${s.slice(0, bar)} (user ${s.slice(bar + 1)})`;
+  };
+  const from = others.map(source).join(', ');
+  const here = source(job.scope);
+  return new MailctlError(
+    'exists',
+    `${job.targetUser} already holds a migration from ${from}; this source (${here}) is new to the state file, so every message would be copied a second time`,
+    {
+      where: job.targetUser,
+      hint: 'if it is the same server, give --from the address the earlier runs used; if it really is another server, add --allow-new-source',
+    },
+  );
 }

@@ -1,6 +1,6 @@
 /** `mailctl migrate` as the operator runs it: output, --json shape, exit codes. */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -101,6 +101,49 @@ describe('mailctl migrate (CLI)', () => {
       { reject: false },
     );
     assert.match(accounts.stdout, /alice@example.test/);
+  });
+
+  it('the same mailboxes from another source address are refused unless --allow-new-source', async () => {
+    const dir = join(tmp.path, 'moved');
+    mkdirSync(dir, { recursive: true });
+    const config = join(dir, 'mailctl.toml');
+    writeFileSync(config, 'hostname = "mx.example.test"\ndata_dir = "data"\n');
+    // the old server's files reached under another path: to the journal, another source
+    const elsewhere = join(dir, 'same-maildir-elsewhere');
+    cpSync(c.maildirRoot, elsewhere, { recursive: true });
+    const run = (from: string, extra: string[] = []) =>
+      mailctl([
+        '-c',
+        config,
+        'migrate',
+        '--from',
+        `maildir:${from}`,
+        '--target-domain',
+        'example.test',
+        '--only',
+        'alice',
+        '--json',
+        ...extra,
+      ]);
+    const first = await run(c.maildirRoot, ['--create-accounts', '--passwd-file', c.passwdFile]);
+    assert.equal(first.exitCode, 0, first.stderr + first.stdout.slice(0, 2000));
+    const copied = JSON.parse(first.stdout).totals.copied;
+    assert.ok(copied > 0);
+    const again = await run(c.maildirRoot);
+    assert.equal(again.exitCode, 0, 'the same source: an ordinary re-run');
+    assert.equal(JSON.parse(again.stdout).totals.copied, 0);
+    const moved = await run(elsewhere);
+    assert.equal(moved.exitCode, 1, moved.stderr + moved.stdout.slice(0, 2000));
+    const rep = JSON.parse(moved.stdout);
+    assert.equal(rep.totals.copied, 0, 'nothing copied a second time');
+    assert.match(
+      rep.users[0].error.message,
+      /already holds a migration from maildir:.*\(user alice\); this source \(maildir:.*same-maildir-elsewhere \(user alice\)\) is new/,
+    );
+    assert.match(rep.users[0].error.hint, /--allow-new-source/);
+    const forced = await run(elsewhere, ['--allow-new-source']);
+    assert.equal(forced.exitCode, 0, forced.stderr + forced.stdout.slice(0, 2000));
+    assert.equal(JSON.parse(forced.stdout).totals.copied, copied, 'copied again, as asked');
   });
 
   it('an unreachable IMAP server exits 4 with where and a hint', async () => {
