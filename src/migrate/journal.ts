@@ -6,10 +6,12 @@
  * it that the journal does not know are matched to source messages by content hash and
  * adopted instead of appended again — so no duplicates even without Message-IDs.
  */
+
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MailctlError } from '../errors.js';
+import { scopeTarget } from './scope.js';
 
 export interface JournalRow {
   key: string;
@@ -142,7 +144,8 @@ export class Journal {
 
   /**
    * The rows of just these keys (one validity): an incremental run that listed only the
-   * changes of a 200,000-message folder needs a few rows, not all (~20 MB of heap).
+   * changes needs a few rows, not all (one new message in a 109,000-message folder: peak
+   * heap 50 → 14 MB, RSS 151 → 108 MB).
    */
   messagesFor(
     scope: string,
@@ -176,7 +179,7 @@ export class Journal {
    */
   otherSources(scope: string): string[] {
     if (this.db.prepare('SELECT 1 FROM folders WHERE scope = ? LIMIT 1').get(scope)) return [];
-    const target = scope.slice(scope.lastIndexOf('>'));
+    const target = scopeTarget(scope);
     return (
       this.db
         .prepare(

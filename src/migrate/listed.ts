@@ -3,7 +3,9 @@
  * (totals for the ETA, a plan before any write). As plain objects with a Date and an own
  * flags array that was ~350 bytes per message — ~70 MB of heap for a 200,000-message
  * mailbox, and RSS past the 150 MB budget. Here flag sets are shared (a mailbox has a few
- * dozen distinct ones) and the internal date is a number, made a Date only when read.
+ * dozen distinct ones) and the internal date is a number, made a Date only when read;
+ * an IMAP UID and a whole-second date are kept as small integers. 109,000 entries with the
+ * array holding them: ~65 bytes each (~105 with a string key and a millisecond double).
  */
 import type { SourceMessage } from './types.js';
 

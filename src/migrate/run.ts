@@ -4,11 +4,13 @@
  * the others, optional message-by-message verification, and a report with throughput and
  * the projected duration of the whole list.
  */
+
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMailctlError, MailctlError } from '../errors.js';
 import { type CopiedFolder, copyUser, type FolderReport, type Lane, type Progress } from './copy.js';
 import { Journal } from './journal.js';
+import { describeScopeSource } from './scope.js';
 import { Throttle } from './throttle.js';
 import type { Source, Target } from './types.js';
 import { compareFolder, type FolderVerification, isClean } from './verify.js';
@@ -276,14 +278,8 @@ async function verifyFolders(
 
 /** The target user got mail from another source address before, and never from this one. */
 function newSourceError(job: UserJob, others: readonly string[]): MailctlError {
-  // scope: "<source label>|<source user>><target label>|<target user>" (spec.ts)
-  const source = (scope: string) => {
-    const s = scope.slice(0, scope.lastIndexOf('>'));
-    const bar = s.lastIndexOf('|');
-    return `${s.slice(0, bar)} (user ${s.slice(bar + 1)})`;
-  };
-  const from = others.map(source).join(', ');
-  const here = source(job.scope);
+  const from = others.map(describeScopeSource).join(', ');
+  const here = describeScopeSource(job.scope);
   return new MailctlError(
     'exists',
     `${job.targetUser} already holds a migration from ${from}; this source (${here}) is new to the state file, so every message would be copied a second time`,

@@ -2,11 +2,13 @@
  * From the operator's --from/--to/--users options to one job per user: which source to
  * open with which login, which target account, and the journal scope that pairs them.
  */
+
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MailctlError } from '../errors.js';
 import { connectImap, describeLogin, type ImapEndpoint, type ImapLogin } from './imap-connect.js';
 import type { UserJob } from './run.js';
+import { journalScope } from './scope.js';
 import { ImapSource } from './sources/imap.js';
 import { MaildirSource } from './sources/maildir.js';
 import { MboxSource } from './sources/mbox.js';
@@ -162,7 +164,7 @@ export function buildJobs(req: MigrateRequest, storeTarget?: (user: string) => P
       entry: e,
       sourceUser: e.sourceUser,
       targetUser,
-      scope: `${source.label}|${e.sourceUser}>${target?.label ?? 'store'}|${targetUser}`,
+      scope: journalScope(source.label, e.sourceUser, target?.label ?? 'store', targetUser),
       openSource: async () => {
         if (source.kind === 'imap') {
           const login = sourceLogin(req, e);

@@ -130,7 +130,7 @@ export class MaildirStore implements Store {
     // An empty name is a barrier: it joins the waiting background batch and runs it now.
     await numberFile(state, '');
     return ids.map((id) => {
-      // uidOf() remembers the last RECENT_UIDS numbered; beyond that, the whole index
+      // a lean folder remembers the last RECENT_UIDS it numbered; beyond that, the whole index
       const uid = state.uidlist.takeUid(id) ?? state.uidlist.index().get(id);
       if (!uid)
         throw new MailctlError('bug', `message ${id} has no UID after numbering`, {

@@ -34,7 +34,7 @@ export const RECENT_UIDS = 4096;
  *   sync needs to number what it lists;
  * - lean (the default): the header and next UID only. A folder that is only delivered to
  *   (an SMTP inbox nobody reads here, a migration target) never needs more, and the full
- *   index grows with the folder: ~90 bytes a message, 18 MB for a 200,000-message mailbox.
+ *   index grows with the folder: 10 MB of heap for 109,000 records (~95 bytes each).
  * A lean folder still numbers correctly: every file a delivery places is announced first
  * (expect(), before its rename), so a record another process writes for it is noticed in
  * whatever tail or full read comes next; records for other files cannot matter to it.
@@ -93,7 +93,8 @@ export class Uidlist {
       const start = fromTail ? this.offset : 0;
       if (!fromTail) this.reset();
       // Indexed: one read, so the index's keys are slices of one text (cheaper than copies).
-      // Lean: a chunk at a time, so reading a 200,000-record file allocates 1 MB, not 3 × 8.
+      // Lean: 1 MB at a time, not the whole file as a buffer, a string and its lines (filling
+      // a store that held a 109,000-message folder already: peak RSS 163 → 148 MB).
       const chunk = this.indexed ? fst.size - start : this.chunkBytes;
       let pos = start;
       let done = start;
@@ -193,12 +194,10 @@ export class Uidlist {
       if (!Number.isInteger(uid) || uid <= 0 || colon < 0) continue;
       if (uid >= this.header.nextUid) this.header.nextUid = uid + 1;
       if (!this.indexed && !watch) continue;
-      const file = line.slice(colon + 2);
-      const c = file.indexOf(':');
       // sliced, not copied: the slices share one parent (the text read), which costs about
       // what copies would, and copying doubled the time of a full read (200,000 records:
       // 160 → 370 ms)
-      const base = c < 0 ? file : file.slice(0, c);
+      const base = baseOf(line.slice(colon + 2));
       if (this.indexed) this.all.set(base, uid);
       if (watch && this.expected.has(base)) this.expected.set(base, uid);
     }
